@@ -1,0 +1,114 @@
+"""Byte caches with a TTL: Redis for the stack, memory for the embedded default.
+
+Each cache offers the same calls synchronously (Celery tasks) and asynchronously (grpc.aio
+servers). A cache that is down degrades to a miss: reads return None and writes are dropped,
+both counted in `credence_cache_errors_total`, so a report is served uncached, never failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Protocol
+
+import redis
+import redis.asyncio as aioredis
+
+from services.common import metrics
+
+_LOGGER = logging.getLogger(__name__)
+
+_REDIS_ERRORS = (redis.RedisError, OSError)
+
+
+class Cache(Protocol):
+    """A byte cache keyed by strings."""
+
+    def get(self, key: str) -> bytes | None: ...
+    def set(self, key: str, value: bytes, ttl_s: int) -> None: ...
+    def delete(self, key: str) -> None: ...
+    async def aget(self, key: str) -> bytes | None: ...
+    async def aset(self, key: str, value: bytes, ttl_s: int) -> None: ...
+
+
+class MemoryCache:
+    """A process-local cache for the embedded default and tests."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, bytes]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            expires, value = item
+            if expires < time.monotonic():
+                del self._items[key]
+                return None
+            return value
+
+    def set(self, key: str, value: bytes, ttl_s: int) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic() + ttl_s, value)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    async def aget(self, key: str) -> bytes | None:
+        return self.get(key)
+
+    async def aset(self, key: str, value: bytes, ttl_s: int) -> None:
+        self.set(key, value, ttl_s)
+
+
+class RedisCache:
+    """A Redis-backed cache that degrades to a miss when Redis is unreachable."""
+
+    def __init__(self, url: str, timeout_s: float = 0.5) -> None:
+        self._sync = redis.Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )
+        self._async = aioredis.Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._sync.get(key)  # type: ignore[return-value]
+        except _REDIS_ERRORS as error:
+            _degraded("get", error)
+            return None
+
+    def set(self, key: str, value: bytes, ttl_s: int) -> None:
+        try:
+            self._sync.set(key, value, ex=ttl_s)
+        except _REDIS_ERRORS as error:
+            _degraded("set", error)
+
+    def delete(self, key: str) -> None:
+        try:
+            self._sync.delete(key)
+        except _REDIS_ERRORS as error:
+            _degraded("delete", error)
+
+    async def aget(self, key: str) -> bytes | None:
+        try:
+            return await self._async.get(key)  # type: ignore[no-any-return]
+        except _REDIS_ERRORS as error:
+            _degraded("get", error)
+            return None
+
+    async def aset(self, key: str, value: bytes, ttl_s: int) -> None:
+        try:
+            await self._async.set(key, value, ex=ttl_s)
+        except _REDIS_ERRORS as error:
+            _degraded("set", error)
+
+
+def _degraded(operation: str, error: Exception) -> None:
+    metrics.CACHE_ERRORS.inc()
+    _LOGGER.warning("cache %s failed, serving uncached: %s", operation, error)

@@ -1,0 +1,129 @@
+"""The error model (Google AIP-193): a gRPC status code, a plain-English message and an
+`ErrorInfo` detail whose UPPER_SNAKE_CASE reason clients, the CLI and JSON callers all see.
+
+Service code raises `CredenceError`; the server interceptor turns it into a rich status, and
+`from_rpc_error` turns a rich status back into a `CredenceError` on the client side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+ERROR_DOMAIN = "credence.v1"
+
+
+@dataclass
+class CredenceError(Exception):
+    """A failure with a stable machine-readable reason and a message a person can act on."""
+
+    code: grpc.StatusCode
+    reason: str
+    message: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    field_violations: list[tuple[str, str]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.message}"
+
+    @property
+    def transient(self) -> bool:
+        """True when retrying later may succeed."""
+        return self.code in TRANSIENT_CODES
+
+    def to_status(self) -> status_pb2.Status:
+        """The `google.rpc.Status` with ErrorInfo (and BadRequest for field violations)."""
+        info = error_details_pb2.ErrorInfo(
+            reason=self.reason, domain=ERROR_DOMAIN, metadata=self.metadata
+        )
+        details = [_pack(info)]
+        if self.field_violations:
+            bad = error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=f, description=d)
+                    for f, d in self.field_violations
+                ]
+            )
+            details.append(_pack(bad))
+        return status_pb2.Status(code=self.code.value[0], message=self.message, details=details)
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form used by the CLI and the JSON edge."""
+        out: dict[str, object] = {
+            "code": self.code.name,
+            "reason": self.reason,
+            "message": self.message,
+        }
+        if self.metadata:
+            out["metadata"] = dict(self.metadata)
+        if self.field_violations:
+            out["field_violations"] = [
+                {"field": f, "description": d} for f, d in self.field_violations
+            ]
+        return out
+
+
+TRANSIENT_CODES = frozenset(
+    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.ABORTED}
+)
+
+
+def _pack(message: object) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(message)  # type: ignore[arg-type]
+    return packed
+
+
+def invalid_argument(
+    field_name: str, description: str, reason: str = "INVALID_ARGUMENT"
+) -> CredenceError:
+    """A bad request naming the field that was wrong."""
+    return CredenceError(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        reason,
+        f"{field_name}: {description}",
+        metadata={"field": field_name},
+        field_violations=[(field_name, description)],
+    )
+
+
+def unavailable(what: str, detail: str) -> CredenceError:
+    """A dependency that could not be reached."""
+    return CredenceError(
+        grpc.StatusCode.UNAVAILABLE,
+        f"{what.upper()}_UNAVAILABLE",
+        f"{what} is unavailable: {detail}",
+        metadata={"dependency": what},
+    )
+
+
+def from_rpc_error(error: grpc.RpcError) -> CredenceError:
+    """Reads the reason and details back from a failed call."""
+    code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
+    message = (error.details() if hasattr(error, "details") else "") or str(code)
+    reason = code.name if code else "UNKNOWN"
+    metadata: dict[str, str] = {}
+    violations: list[tuple[str, str]] = []
+    status = None
+    try:
+        status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    except (ValueError, AttributeError):
+        status = None
+    if status is not None:
+        for detail in status.details:
+            info = error_details_pb2.ErrorInfo()
+            bad = error_details_pb2.BadRequest()
+            if detail.Unpack(info):
+                reason, metadata = info.reason, dict(info.metadata)
+            elif detail.Unpack(bad):
+                violations = [(v.field, v.description) for v in bad.field_violations]
+    return CredenceError(code, reason, message, metadata, violations)
+
+
+def status_code_name(code: int) -> str:
+    """The name of a google.rpc.Code number."""
+    return code_pb2.Code.Name(code)

@@ -1,0 +1,218 @@
+"""The gRPC server bootstrap every service uses: a grpc.aio server with the standard health
+service, reflection, request-id and error-mapping interceptor, metrics, and a graceful
+shutdown on SIGTERM/SIGINT (health NOT_SERVING, drain in-flight calls, stop)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+
+from services.common import metrics
+from services.common.errors import CredenceError
+from services.common.log import REQUEST_ID_HEADER, new_request_id, request_id_var
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One gRPC service to host: its full name and how to add its servicer."""
+
+    full_name: str
+    register: Callable[[grpc.aio.Server], None]
+
+
+def _split_method(full_method: str) -> tuple[str, str]:
+    _, service, method = full_method.split("/")
+    return service, method
+
+
+def _request_id(details: grpc.HandlerCallDetails) -> str:
+    for key, value in details.invocation_metadata or ():  # type: ignore[attr-defined]
+        if key == REQUEST_ID_HEADER and isinstance(value, str) and value:
+            return value[:128]
+    return new_request_id()
+
+
+async def _fail(context: grpc.aio.ServicerContext, error: CredenceError) -> None:
+    await context.abort_with_status(rpc_status.to_status(error.to_status()))
+
+
+def _code_of(context: grpc.aio.ServicerContext) -> str:
+    code = context.code()
+    if code is None:
+        return "OK"
+    return code.name if isinstance(code, grpc.StatusCode) else str(code)
+
+
+class ContextInterceptor(grpc.aio.ServerInterceptor):
+    """Sets the request id for logs, counts and times calls, and maps CredenceError to a
+    rich status. Unexpected exceptions become INTERNAL with no stack trace sent out."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        full = handler_call_details.method  # type: ignore[attr-defined]
+        service, method = _split_method(full)
+        if service.startswith("grpc."):
+            return handler
+        rid = _request_id(handler_call_details)
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                self._wrap_unary(handler.unary_unary, service, method, rid),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                self._wrap_stream(handler.unary_stream, service, method, rid, "server_stream"),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_stream:
+            return grpc.stream_stream_rpc_method_handler(
+                self._wrap_stream(handler.stream_stream, service, method, rid, "bidi_stream"),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+    @staticmethod
+    def _wrap_unary(
+        behavior: Callable[..., Awaitable[Any]], service: str, method: str, rid: str
+    ) -> Callable[..., Awaitable[Any]]:
+        async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            request_id_var.set(rid)
+            metrics.GRPC_STARTED.labels("unary", service, method).inc()
+            start = time.perf_counter()
+            code = "OK"
+            try:
+                return await behavior(request, context)
+            except CredenceError as error:
+                code = error.code.name
+                _LOGGER.info("%s/%s failed: %s", service, method, error)
+                await _fail(context, error)
+            except asyncio.CancelledError:
+                code = "CANCELLED"
+                raise
+            except Exception as error:
+                if isinstance(error, grpc.aio.AbortError) or type(error).__name__ == "AbortError":
+                    code = _code_of(context)
+                    raise
+                code = "INTERNAL"
+                _LOGGER.exception("%s/%s crashed", service, method)
+                await context.abort(grpc.StatusCode.INTERNAL, "internal error; see server logs")
+            finally:
+                if code == "OK":
+                    code = _code_of(context)
+                metrics.GRPC_HANDLED.labels("unary", service, method, code).inc()
+                metrics.GRPC_HANDLING.labels("unary", service, method).observe(
+                    time.perf_counter() - start
+                )
+
+        return wrapper
+
+    @staticmethod
+    def _wrap_stream(
+        behavior: Callable[..., AsyncIterator[Any]],
+        service: str,
+        method: str,
+        rid: str,
+        kind: str,
+    ) -> Callable[..., AsyncIterator[Any]]:
+        async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            request_id_var.set(rid)
+            metrics.GRPC_STARTED.labels(kind, service, method).inc()
+            start = time.perf_counter()
+            code = "OK"
+            try:
+                async for item in behavior(request, context):
+                    yield item
+            except CredenceError as error:
+                code = error.code.name
+                await _fail(context, error)
+            except asyncio.CancelledError:
+                code = "CANCELLED"
+                raise
+            except Exception as error:
+                if type(error).__name__ == "AbortError":
+                    code = _code_of(context)
+                    raise
+                code = "INTERNAL"
+                _LOGGER.exception("%s/%s crashed", service, method)
+                await context.abort(grpc.StatusCode.INTERNAL, "internal error; see server logs")
+            finally:
+                metrics.GRPC_HANDLED.labels(kind, service, method, code).inc()
+                metrics.GRPC_HANDLING.labels(kind, service, method).observe(
+                    time.perf_counter() - start
+                )
+
+        return wrapper
+
+
+class GrpcServer:
+    """A started grpc.aio server with health and reflection; `stop` drains it gracefully."""
+
+    def __init__(self, name: str, specs: Sequence[ServiceSpec], address: str) -> None:
+        self.name = name
+        self._specs = specs
+        self._address = address
+        self.health = health.aio.HealthServicer()
+        self.server = grpc.aio.server(
+            interceptors=[ContextInterceptor()],
+            options=[
+                ("grpc.max_receive_message_length", 32 * 1024 * 1024),
+                ("grpc.so_reuseport", 0),
+            ],
+        )
+        self.port = 0
+
+    async def start(self) -> int:
+        """Binds, starts and marks every service SERVING; returns the bound port."""
+        for spec in self._specs:
+            spec.register(self.server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        names = [s.full_name for s in self._specs]
+        reflection.enable_server_reflection(
+            [*names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
+        )
+        self.port = self.server.add_insecure_port(self._address)
+        if self.port == 0:
+            raise RuntimeError(f"cannot bind {self._address}")
+        await self.server.start()
+        for name in ["", *names]:
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        _LOGGER.info("%s serving on port %d", self.name, self.port)
+        return self.port
+
+    async def stop(self, grace: float) -> None:
+        """Health NOT_SERVING, then let in-flight calls finish for up to `grace` seconds."""
+        _LOGGER.info("%s shutting down (grace %.1fs)", self.name, grace)
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+
+
+async def run_until_signalled(server: GrpcServer, grace: float) -> None:
+    """Starts `server` and serves until SIGTERM or SIGINT, then shuts down gracefully."""
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.stop(grace)
