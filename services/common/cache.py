@@ -16,6 +16,7 @@ import redis
 import redis.asyncio as aioredis
 
 from services.common import metrics
+from services.common.errors import unavailable
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -28,8 +29,10 @@ class Cache(Protocol):
     def get(self, key: str) -> bytes | None: ...
     def set(self, key: str, value: bytes, ttl_s: int) -> None: ...
     def delete(self, key: str) -> None: ...
+    def add(self, key: str, value: bytes, ttl_s: int) -> bool: ...
     async def aget(self, key: str) -> bytes | None: ...
     async def aset(self, key: str, value: bytes, ttl_s: int) -> None: ...
+    async def aadd(self, key: str, value: bytes, ttl_s: int) -> bool: ...
 
 
 class MemoryCache:
@@ -58,17 +61,32 @@ class MemoryCache:
         with self._lock:
             self._items.pop(key, None)
 
+    def add(self, key: str, value: bytes, ttl_s: int) -> bool:
+        """Sets `key` only when it is absent; True when it was set."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None and item[0] >= time.monotonic():
+                return False
+            self._items[key] = (time.monotonic() + ttl_s, value)
+            return True
+
     async def aget(self, key: str) -> bytes | None:
         return self.get(key)
 
     async def aset(self, key: str, value: bytes, ttl_s: int) -> None:
         self.set(key, value, ttl_s)
 
+    async def aadd(self, key: str, value: bytes, ttl_s: int) -> bool:
+        return self.add(key, value, ttl_s)
+
 
 class RedisCache:
-    """A Redis-backed cache that degrades to a miss when Redis is unreachable."""
+    """A Redis-backed cache. With `degrade` (report caches) an unreachable Redis is a miss;
+    without it (job state, locks) the failure is raised as UNAVAILABLE."""
 
-    def __init__(self, url: str, timeout_s: float = 0.5) -> None:
+    def __init__(self, url: str, timeout_s: float = 0.5, degrade: bool = True) -> None:
+        self._degrade = degrade
+        self._name = "cache" if degrade else "state store"
         self._sync = redis.Redis.from_url(
             url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
@@ -78,37 +96,54 @@ class RedisCache:
 
     def get(self, key: str) -> bytes | None:
         try:
-            return self._sync.get(key)  # type: ignore[return-value]
+            value = self._sync.get(key)
+            return value if isinstance(value, bytes) else None
         except _REDIS_ERRORS as error:
-            _degraded("get", error)
+            self._failed("get", error)
             return None
 
     def set(self, key: str, value: bytes, ttl_s: int) -> None:
         try:
             self._sync.set(key, value, ex=ttl_s)
         except _REDIS_ERRORS as error:
-            _degraded("set", error)
+            self._failed("set", error)
 
     def delete(self, key: str) -> None:
         try:
             self._sync.delete(key)
         except _REDIS_ERRORS as error:
-            _degraded("delete", error)
+            self._failed("delete", error)
 
     async def aget(self, key: str) -> bytes | None:
         try:
-            return await self._async.get(key)  # type: ignore[no-any-return]
+            value = await self._async.get(key)
+            return value if isinstance(value, bytes) else None
         except _REDIS_ERRORS as error:
-            _degraded("get", error)
+            self._failed("get", error)
             return None
 
     async def aset(self, key: str, value: bytes, ttl_s: int) -> None:
         try:
             await self._async.set(key, value, ex=ttl_s)
         except _REDIS_ERRORS as error:
-            _degraded("set", error)
+            self._failed("set", error)
 
+    def add(self, key: str, value: bytes, ttl_s: int) -> bool:
+        try:
+            return bool(self._sync.set(key, value, ex=ttl_s, nx=True))
+        except _REDIS_ERRORS as error:
+            self._failed("add", error)
+            return True
 
-def _degraded(operation: str, error: Exception) -> None:
-    metrics.CACHE_ERRORS.inc()
-    _LOGGER.warning("cache %s failed, serving uncached: %s", operation, error)
+    async def aadd(self, key: str, value: bytes, ttl_s: int) -> bool:
+        try:
+            return bool(await self._async.set(key, value, ex=ttl_s, nx=True))
+        except _REDIS_ERRORS as error:
+            self._failed("add", error)
+            return True
+
+    def _failed(self, operation: str, error: Exception) -> None:
+        if not self._degrade:
+            raise unavailable(self._name, f"{operation} failed: {error}") from error
+        metrics.CACHE_ERRORS.inc()
+        _LOGGER.warning("cache %s failed, serving uncached: %s", operation, error)

@@ -110,7 +110,7 @@ def from_rpc_error(error: grpc.RpcError) -> CredenceError:
     violations: list[tuple[str, str]] = []
     status = None
     try:
-        status = rpc_status.from_call(error)  # type: ignore[arg-type]
+        status = rpc_status.from_call(error)
     except (ValueError, AttributeError):
         status = None
     if status is not None:

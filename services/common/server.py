@@ -38,7 +38,7 @@ def _split_method(full_method: str) -> tuple[str, str]:
 
 
 def _request_id(details: grpc.HandlerCallDetails) -> str:
-    for key, value in details.invocation_metadata or ():  # type: ignore[attr-defined]
+    for key, value in details.invocation_metadata or ():
         if key == REQUEST_ID_HEADER and isinstance(value, str) and value:
             return value[:128]
     return new_request_id()
@@ -67,7 +67,7 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
-        full = handler_call_details.method  # type: ignore[attr-defined]
+        full = handler_call_details.method
         service, method = _split_method(full)
         if service.startswith("grpc."):
             return handler

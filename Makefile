@@ -1,0 +1,69 @@
+# Credence: `make demo` and `make test` work from a fresh clone.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+SAMPLE_URL := https://www.globalresearch.ca/kremlin-under-drone-attack-failed-attempt-assassinate-president-putin/5817979
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install demo test run proto proto-check lint format redis bench fuzz train-claims train-stance index clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+tools/node_modules/.bin/buf: tools/package.json
+	cd tools && npm install --no-audit --no-fund --silent
+	touch $@
+
+redis: install
+	VENV=$(VENV) tools/ensure_redis.sh
+
+demo: install
+	data="$$($(PY) -c 'from services.common.config import get_settings; print(get_settings().data_dir)')"; \
+	  test -d "$$data/samples" || { echo "no data folder at $$data: run '$(BIN)/credence ratings download' or set CREDENCE_DATA_DIR" >&2; exit 1; }; \
+	  $(BIN)/credence score "$$data/samples/globalresearch-kremlin-drone-2023.txt" --url "$(SAMPLE_URL)"
+
+test: install redis
+	$(BIN)/pytest -q -p no:cacheprovider
+
+run: install redis
+	mkdir -p var
+	CREDENCE_LOG_JSON=$${CREDENCE_LOG_JSON:-true} $(BIN)/honcho -f deploy/Procfile -d . start
+
+proto: install
+	$(PY) tools/gen_protos.py
+
+proto-check: install
+	$(PY) tools/gen_protos.py --check
+
+lint: install tools/node_modules/.bin/buf
+	$(BIN)/ruff check services tests tools bench
+	$(BIN)/ruff format --check services tests tools bench
+	$(BIN)/mypy
+	cd protos && ../tools/node_modules/.bin/buf lint
+	$(PY) tools/gen_protos.py --check
+
+format: install
+	$(BIN)/ruff format services tests tools bench
+	$(BIN)/ruff check --fix services tests tools bench
+
+bench: install redis
+	$(PY) -m bench
+
+train-claims: install
+	$(PY) -m services.matcher.train_claims
+
+train-stance: install
+	$(PY) -m services.matcher.train_stance
+
+index: install
+	$(BIN)/credence index build
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

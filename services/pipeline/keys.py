@@ -1,0 +1,29 @@
+"""Redis key names, in one place so the front door and the tasks cannot disagree."""
+
+from __future__ import annotations
+
+import hashlib
+
+PREFIX = "credence"
+
+
+def report_key(model_version: str, canonical_url: str) -> str:
+    """The cached report of the article at a canonical URL."""
+    digest = hashlib.sha256(canonical_url.encode()).hexdigest()[:32]
+    return f"{PREFIX}:report:{model_version}:url:{digest}"
+
+
+def content_report_key(model_version: str, canonical_url: str, body: str) -> str:
+    """The cached report of an article the caller sent (URL plus its HTML or text)."""
+    digest = hashlib.sha256(f"{canonical_url}\n{body}".encode()).hexdigest()[:32]
+    return f"{PREFIX}:report:{model_version}:content:{digest}"
+
+
+def lock_key(report_key_: str) -> str:
+    """The single-flight lock of a report: holds the id of the job computing it."""
+    return f"{report_key_}:lock"
+
+
+def job_key(job_id: str) -> str:
+    """The record of a job (a GetReportResponse)."""
+    return f"{PREFIX}:job:{job_id}"

@@ -1,0 +1,106 @@
+"""How a task reaches a stage. `GrpcStages` calls the services (the stack); `LocalStages`
+calls the same service cores in this process (the embedded default). Either way a failure
+arrives as a CredenceError carrying the stage's reason."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol
+
+import grpc
+from credence.v1 import (
+    fetcher_pb2,
+    fetcher_pb2_grpc,
+    matcher_pb2,
+    matcher_pb2_grpc,
+    scoring_pb2,
+    scoring_pb2_grpc,
+)
+from google.protobuf.message import Message
+
+from services.common.channels import sync_channel
+from services.common.config import Settings
+from services.common.errors import from_rpc_error
+
+if TYPE_CHECKING:
+    from services.fetcher.core import Fetcher
+    from services.matcher.core import Matcher
+    from services.scorer.report import Scorer
+
+
+class Stages(Protocol):
+    """The three stages as the tasks see them."""
+
+    def fetch(self, request: fetcher_pb2.FetchRequest) -> fetcher_pb2.FetchResponse: ...
+    def extract(self, request: fetcher_pb2.ExtractRequest) -> fetcher_pb2.ExtractResponse: ...
+    def match(self, request: matcher_pb2.MatchRequest) -> matcher_pb2.MatchResponse: ...
+    def score(self, request: scoring_pb2.ScoreRequest) -> scoring_pb2.ScoreResponse: ...
+
+
+def _call(rpc: Callable[..., Any], request: Message, timeout: float) -> Any:
+    try:
+        return rpc(request, timeout=timeout)
+    except grpc.RpcError as error:
+        raise from_rpc_error(error) from None
+
+
+class GrpcStages:
+    """Stages over gRPC, each call with the stage deadline."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._timeout = settings.stage_timeout_s
+        self._fetcher = fetcher_pb2_grpc.FetcherServiceStub(sync_channel(settings.fetcher_addr))
+        self._matcher = matcher_pb2_grpc.MatcherServiceStub(sync_channel(settings.matcher_addr))
+        self._scorer = scoring_pb2_grpc.ScoringServiceStub(sync_channel(settings.scorer_addr))
+
+    def fetch(self, request: fetcher_pb2.FetchRequest) -> fetcher_pb2.FetchResponse:
+        return _call(self._fetcher.Fetch, request, self._timeout)
+
+    def extract(self, request: fetcher_pb2.ExtractRequest) -> fetcher_pb2.ExtractResponse:
+        return _call(self._fetcher.Extract, request, self._timeout)
+
+    def match(self, request: matcher_pb2.MatchRequest) -> matcher_pb2.MatchResponse:
+        return _call(self._matcher.Match, request, self._timeout)
+
+    def score(self, request: scoring_pb2.ScoreRequest) -> scoring_pb2.ScoreResponse:
+        return _call(self._scorer.Score, request, self._timeout)
+
+
+class LocalStages:
+    """Stages as direct calls to the service cores, built on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    @cached_property
+    def _fetcher(self) -> Fetcher:
+        from services.fetcher.core import Fetcher
+
+        return Fetcher(self._settings)
+
+    @cached_property
+    def _matcher(self) -> Matcher:
+        from services.matcher.core import Matcher
+
+        return Matcher(self._settings)
+
+    @cached_property
+    def _scorer(self) -> Scorer:
+        from services.scorer.ratings import RatingsStore
+        from services.scorer.report import Scorer
+
+        return Scorer(RatingsStore.load(self._settings.data_dir))
+
+    def fetch(self, request: fetcher_pb2.FetchRequest) -> fetcher_pb2.FetchResponse:
+        return asyncio.run(self._fetcher.fetch(request))
+
+    def extract(self, request: fetcher_pb2.ExtractRequest) -> fetcher_pb2.ExtractResponse:
+        return self._fetcher.extract(request)
+
+    def match(self, request: matcher_pb2.MatchRequest) -> matcher_pb2.MatchResponse:
+        return self._matcher.match(request)
+
+    def score(self, request: scoring_pb2.ScoreRequest) -> scoring_pb2.ScoreResponse:
+        return self._scorer.score(request)

@@ -1,0 +1,46 @@
+"""Waiting for jobs in the front door: one poller per job per process, however many callers
+wait for it, so a thousand callers for one article cost one Redis read every few ms."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from credence.v1 import reliability_pb2
+
+from services.pipeline.jobs import JobRecords, is_finished
+
+_FIRST_POLL_S = 0.005
+_MAX_POLL_S = 0.1
+_MAX_POLLER_LIFETIME_S = 300.0
+
+
+class JobWaiter:
+    """Waits for job records to finish, sharing one poller per job."""
+
+    def __init__(self, records: JobRecords) -> None:
+        self._records = records
+        self._pollers: dict[str, asyncio.Task[reliability_pb2.GetReportResponse | None]] = {}
+
+    async def wait(self, job_id: str, timeout_s: float) -> reliability_pb2.GetReportResponse | None:
+        """The job's record when it finishes within `timeout_s`, else its current record."""
+        poller = self._pollers.get(job_id)
+        if poller is None:
+            poller = asyncio.create_task(self._poll(job_id))
+            self._pollers[job_id] = poller
+            poller.add_done_callback(lambda _: self._pollers.pop(job_id, None))
+        with contextlib.suppress(TimeoutError):
+            return await asyncio.wait_for(asyncio.shield(poller), max(timeout_s, 0.0))
+        return await self._records.aget(job_id)
+
+    async def _poll(self, job_id: str) -> reliability_pb2.GetReportResponse | None:
+        delay = _FIRST_POLL_S
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + _MAX_POLLER_LIFETIME_S
+        while loop.time() < give_up:
+            record = await self._records.aget(job_id)
+            if record is None or is_finished(record):
+                return record
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _MAX_POLL_S)
+        return await self._records.aget(job_id)

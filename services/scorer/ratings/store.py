@@ -1,0 +1,222 @@
+"""The ratings store: every list's entries indexed by host, aggregated on demand into one
+`SourceRating` per registrable domain with each list's provenance.
+
+Aggregation works in two steps so that the same rater copied into several lists is not
+counted several times: lists are first averaged within their family (the three Wikipedia
+RSP copies, the three MBFC scrapes, ...), then families are averaged with their weights.
+Confidence grows with the number of independent families and shrinks when they disagree.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from credence.v1 import report_pb2
+
+from services.common.domains import registrable_domain
+from services.common.errors import invalid_argument
+from services.scorer.ratings.hosts import candidate_hosts, normalize_host
+from services.scorer.ratings.lists import LISTS, LISTS_BY_ID, ListInfo
+from services.scorer.ratings.loaders import LOADERS, Entry
+from services.scorer.weights import Weights, default_weights
+
+_LOGGER = logging.getLogger(__name__)
+
+ALIASES_PATH = Path(__file__).with_name("aliases.yaml")
+_CACHE: dict[tuple[str, tuple[float, ...]], RatingsStore] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """The aggregate of some entries: 0–1 score, confidence, number of families."""
+
+    score: float
+    confidence: float
+    families: int
+
+
+def load_aliases(path: Path = ALIASES_PATH) -> tuple[dict[str, str], dict[str, str]]:
+    """The domain aliases and the outlet-name aliases."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    domains = {normalize_host(k): normalize_host(v) for k, v in (data.get("domains") or {}).items()}
+    outlets = {str(k): normalize_host(str(v)) for k, v in (data.get("outlets") or {}).items()}
+    return domains, outlets
+
+
+class RatingsStore:
+    """Every loaded list's entries by host, with the look-up and the aggregation."""
+
+    def __init__(
+        self,
+        entries: Iterable[Entry],
+        lists: Iterable[ListInfo] = LISTS,
+        weights: Weights | None = None,
+        aliases: dict[str, str] | None = None,
+    ) -> None:
+        self.weights = weights or default_weights()
+        self.lists = {info.list_id: info for info in lists}
+        self.aliases = aliases if aliases is not None else load_aliases()[0]
+        self._alias_groups: dict[str, set[str]] = defaultdict(set)
+        for alias, canonical in self.aliases.items():
+            self._alias_groups[canonical].update({alias, canonical})
+        self._by_host: dict[str, list[Entry]] = defaultdict(list)
+        for entry in entries:
+            self._by_host[entry.host].append(entry)
+        self.load_seconds = 0.0
+
+    @classmethod
+    def load(cls, data_dir: Path, use_cache: bool = True) -> RatingsStore:
+        """Loads every list found in `data_dir/ratings` (cached per folder and file times)."""
+        folder = Path(data_dir) / "ratings"
+        paths = [folder / info.file.local_name for info in LISTS]
+        key = (str(folder.resolve()), tuple(p.stat().st_mtime if p.exists() else 0 for p in paths))
+        with _CACHE_LOCK:
+            if use_cache and key in _CACHE:
+                return _CACHE[key]
+            store = cls._read(folder)
+            _CACHE[key] = store
+            return store
+
+    @classmethod
+    def _read(cls, folder: Path) -> RatingsStore:
+        start = time.perf_counter()
+        entries: list[Entry] = []
+        present: list[ListInfo] = []
+        for info in LISTS:
+            path = folder / info.file.local_name
+            if not path.exists():
+                _LOGGER.warning("rating list %s missing: %s", info.list_id, path.name)
+                continue
+            present.append(info)
+            entries.extend(LOADERS[info.list_id](path))
+        store = cls(entries, present)
+        store.load_seconds = time.perf_counter() - start
+        _LOGGER.info(
+            "loaded %d ratings of %d hosts from %d lists in %.2fs",
+            len(entries),
+            len(store._by_host),
+            len(present),
+            store.load_seconds,
+        )
+        return store
+
+    # -- look-up -------------------------------------------------------------------------
+
+    def hosts(self) -> list[str]:
+        """Every host some list rates."""
+        return list(self._by_host)
+
+    def entries_for_host(self, host: str) -> list[Entry]:
+        """The entries recorded for exactly `host`."""
+        return list(self._by_host.get(host, ()))
+
+    def find(self, domain_or_url: str) -> tuple[str, list[Entry]]:
+        """The rated host for `domain_or_url` and its entries (its own, then its alias's).
+
+        The most specific rated host wins: `news.bbc.co.uk` uses `bbc.co.uk`, but a blog on
+        a private suffix (`x.blogspot.com`) never inherits the platform's rating.
+        """
+        host = normalize_host(domain_or_url)
+        candidates = candidate_hosts(host) or ([host] if host in self._by_host else [])
+        if not candidates:
+            raise invalid_argument("domain", f"{domain_or_url!r} is not a domain name or URL")
+        found = next((c for c in candidates if c in self._by_host), candidates[-1])
+        entries = self.entries_for_host(found)
+        for other in self._aliases_of(found) | self._aliases_of(candidates[-1]):
+            own = {e.list_id for e in entries}
+            entries += [e for e in self._by_host.get(other, ()) if e.list_id not in own]
+        return found, entries
+
+    def _aliases_of(self, host: str) -> set[str]:
+        canonical = self.aliases.get(host, host)
+        return self._alias_groups.get(canonical, set()) - {host}
+
+    # -- aggregation ---------------------------------------------------------------------
+
+    def aggregate(self, entries: Iterable[Entry]) -> Aggregate | None:
+        """Family-then-list weighted mean, with confidence from count and agreement."""
+        by_family: dict[str, list[Entry]] = defaultdict(list)
+        for entry in entries:
+            by_family[LISTS_BY_ID[entry.list_id].family].append(entry)
+        if not by_family:
+            return None
+        fam_scores: list[tuple[float, float]] = []
+        for family, members in by_family.items():
+            per_list: dict[str, list[float]] = defaultdict(list)
+            for entry in members:
+                per_list[entry.list_id].append(entry.normalized)
+            weights = {lid: self.weights.list_weights.get(lid, 1.0) for lid in per_list}
+            mean = sum(weights[lid] * sum(v) / len(v) for lid, v in per_list.items())
+            fam_scores.append(
+                (self.weights.family_weights.get(family, 1.0), mean / sum(weights.values()))
+            )
+        total = sum(w for w, _ in fam_scores)
+        score = sum(w * s for w, s in fam_scores) / total
+        spread = math.sqrt(sum(w * (s - score) ** 2 for w, s in fam_scores) / total)
+        agreement = max(0.0, 1.0 - 2.0 * spread)
+        coverage = 1.0 - 0.5 ** len(fam_scores)
+        confidence = min(0.95, coverage * (0.4 + 0.6 * agreement))
+        return Aggregate(score, confidence, len(fam_scores))
+
+    def rating_proto(self, entry: Entry) -> report_pb2.Rating:
+        """One entry as a `Rating` with its list's provenance."""
+        info = self.lists.get(entry.list_id) or LISTS_BY_ID[entry.list_id]
+        return report_pb2.Rating(
+            list=info.list_id,
+            list_name=info.name,
+            original_label=entry.label,
+            normalized=round(entry.normalized, 4),
+            as_of=info.as_of,
+            licence=info.licence,
+            url=info.url,
+        )
+
+    def rate(self, domain_or_url: str) -> report_pb2.SourceRating:
+        """The aggregated reputation of the site at `domain_or_url`."""
+        host, entries = self.find(domain_or_url)
+        agg = self.aggregate(entries)
+        bands = self.weights.bands
+        if agg is None:
+            prior = self.weights.unknown_prior
+            return report_pb2.SourceRating(
+                domain=host,
+                score=prior,
+                label=bands.label(prior),
+                confidence=self.weights.unknown_confidence,
+                known=False,
+            )
+        score = round(100.0 * agg.score, 1)
+        unique = {(e.list_id, e.label): e for e in entries}
+        ordered = sorted(unique.values(), key=lambda e: _list_order(e.list_id))
+        return report_pb2.SourceRating(
+            domain=host,
+            score=score,
+            label=bands.label(score),
+            confidence=round(agg.confidence, 3),
+            known=True,
+            ratings=[self.rating_proto(e) for e in ordered],
+        )
+
+    def __len__(self) -> int:
+        return len(self._by_host)
+
+
+_ORDER = {info.list_id: i for i, info in enumerate(LISTS)}
+
+
+def _list_order(list_id: str) -> int:
+    return _ORDER.get(list_id, len(_ORDER))
+
+
+def registrable(domain_or_url: str) -> str:
+    """The registrable domain of a host or URL after variant stripping."""
+    return registrable_domain(normalize_host(domain_or_url))

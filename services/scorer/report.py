@@ -1,0 +1,195 @@
+"""The report: runs every signal, combines their sub-scores with the weights of
+`weights.yaml` into one score, label and confidence, and writes the summary.
+
+Combining rules: an unavailable signal's weight is redistributed over the available ones
+and lowers the report's confidence (never a silent zero); an available signal's effective
+weight shrinks with its confidence down to `confidence_floor` of its base weight. The
+total is a weighted mean, so it stays in 0–100 and rises with every sub-score.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from credence.v1 import article_pb2, report_pb2, scoring_pb2
+from google.protobuf import timestamp_pb2
+
+from services.common.domains import registrable_domain
+from services.common.errors import invalid_argument
+from services.common.metrics import REPORT_SCORE
+from services.scorer.ratings import KnownOutlets, RatingsStore
+from services.scorer.signals.corroboration import corroboration
+from services.scorer.signals.presentation import presentation
+from services.scorer.signals.source_reputation import label_words, source_reputation
+from services.scorer.signals.sourcing import sourcing
+from services.scorer.signals.transparency import transparency
+from services.scorer.weights import Weights, default_weights
+
+_LOGGER = logging.getLogger(__name__)
+
+MODEL_VERSION = default_weights().model_version
+MAX_TEXT_CHARS = 2_000_000
+
+_KIND_NAMES: dict[int, str] = {
+    report_pb2.SIGNAL_KIND_SOURCE_REPUTATION: "source_reputation",
+    report_pb2.SIGNAL_KIND_CORROBORATION: "corroboration",
+    report_pb2.SIGNAL_KIND_SOURCING: "sourcing",
+    report_pb2.SIGNAL_KIND_TRANSPARENCY: "transparency",
+    report_pb2.SIGNAL_KIND_PRESENTATION: "presentation",
+}
+_KIND_WORDS: dict[int, str] = {k: v.replace("_", " ") for k, v in _KIND_NAMES.items()}
+
+
+@dataclass(frozen=True)
+class Combined:
+    """The weighted total of some signals."""
+
+    score: float
+    confidence: float
+
+
+def combine(signals: Sequence[report_pb2.Signal], weights: Weights) -> Combined:
+    """Sets each signal's effective weight and returns the total and its confidence."""
+    base = {id(s): weights.signals[_KIND_NAMES[s.kind]] for s in signals}
+    floor = weights.confidence_floor
+    effective = {
+        id(s): base[id(s)] * (floor + (1 - floor) * s.confidence) if s.available else 0.0
+        for s in signals
+    }
+    total_weight = sum(effective.values())
+    if total_weight <= 0:
+        for s in signals:
+            s.weight = 0.0
+        return Combined(weights.unknown_prior, 0.0)
+    for s in signals:
+        s.weight = round(effective[id(s)] / total_weight, 4)
+    score = sum(effective[id(s)] * s.score for s in signals) / total_weight
+    all_base = sum(base.values())
+    confidence = sum(base[id(s)] * s.confidence for s in signals if s.available) / all_base
+    return Combined(min(100.0, max(0.0, score)), min(1.0, confidence))
+
+
+def _article_domain(article: article_pb2.Article) -> str:
+    for field, value in (
+        ("article.canonical_url", article.canonical_url),
+        ("article.url", article.url),
+    ):
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise invalid_argument(field, f"{value!r} is not an http(s) URL")
+    domain = article.domain or registrable_domain(article.canonical_url or article.url)
+    if not domain:
+        raise invalid_argument("article.url", "the article needs a url, canonical_url or domain")
+    return domain
+
+
+def validate(request: scoring_pb2.ScoreRequest) -> str:
+    """Checks the request and returns the article's domain; bad input names the field."""
+    if not request.HasField("article"):
+        raise invalid_argument("article", "is required")
+    article = request.article
+    if not article.text.strip():
+        raise invalid_argument("article.text", "is empty")
+    if len(article.text) > MAX_TEXT_CHARS:
+        raise invalid_argument("article.text", f"is longer than {MAX_TEXT_CHARS} characters")
+    for i, item in enumerate(request.claims):
+        if not 0.0 <= item.claim.checkworthiness <= 1.0:
+            raise invalid_argument(f"claims[{i}].claim.checkworthiness", "must be between 0 and 1")
+    return _article_domain(article)
+
+
+class Scorer:
+    """Turns an article, its evidence and its source's ratings into a Report."""
+
+    def __init__(self, store: RatingsStore, weights: Weights | None = None) -> None:
+        self.store = store
+        self.weights = weights or default_weights()
+        self.outlets = KnownOutlets.build(store)
+
+    @property
+    def model_version(self) -> str:
+        """The version of the weights in use."""
+        return self.weights.model_version
+
+    def source_rating(self, domain: str) -> report_pb2.SourceRating:
+        """The aggregated reputation of a domain or URL."""
+        if not domain.strip():
+            raise invalid_argument("domain", "is empty")
+        return self.store.rate(domain)
+
+    def signals(
+        self, request: scoring_pb2.ScoreRequest, source: report_pb2.SourceRating
+    ) -> list[report_pb2.Signal]:
+        """Every signal of the request, in report order."""
+        article = request.article
+        return [
+            source_reputation(source),
+            corroboration(request.claims, request.match_available),
+            sourcing(article, request.citation_checks, self.store, self.outlets),
+            transparency(article, source.domain),
+            presentation(article),
+        ]
+
+    def score(self, request: scoring_pb2.ScoreRequest) -> scoring_pb2.ScoreResponse:
+        """The report for `request`."""
+        domain = validate(request)
+        source = self.store.rate(domain)
+        signals = self.signals(request, source)
+        combined = combine(signals, self.weights)
+        score = round(combined.score, 1)
+        article = request.article
+        created = timestamp_pb2.Timestamp()
+        created.GetCurrentTime()
+        report = report_pb2.Report(
+            score=score,
+            label=self.weights.bands.label(score),
+            confidence=round(combined.confidence, 3),
+            signals=signals,
+            model_version=self.model_version,
+            url=article.url,
+            canonical_url=article.canonical_url or article.url,
+            domain=source.domain,
+            title=article.title,
+            source=source,
+            created_at=created,
+        )
+        report.summary = summarize(report)
+        REPORT_SCORE.observe(score)
+        _LOGGER.info("scored %s: %.1f (%s)", source.domain, score, self.model_version)
+        return scoring_pb2.ScoreResponse(report=report)
+
+
+def summarize(report: report_pb2.Report) -> str:
+    """One readable paragraph: the verdict, the weakest signals' first reasons, the gaps."""
+    where = f" on {report.domain}" if report.domain else ""
+    title = f"\u201c{report.title}\u201d{where}" if report.title else f"This article{where}"
+    parts = [
+        f"{title} scores {report.score:.0f}/100 ({label_words(report.label)}), "
+        f"confidence {report.confidence:.0%}."
+    ]
+    available = sorted((s for s in report.signals if s.available), key=lambda s: s.score)
+    for signal in available[:3]:
+        reason = _key_reason(signal)
+        parts.append(f"{_KIND_WORDS[signal.kind].capitalize()} {signal.score:.0f}/100: {reason}")
+    missing = [_KIND_WORDS[s.kind] for s in report.signals if not s.available]
+    if missing:
+        parts.append(
+            "Not assessed: " + ", ".join(missing) + "; the score rests on the other signals "
+            "and its confidence is lower."
+        )
+    return " ".join(parts)
+
+
+def _key_reason(signal: report_pb2.Signal) -> str:
+    reasons = list(signal.reasons)
+    if signal.kind == report_pb2.SIGNAL_KIND_SOURCE_REPUTATION and len(reasons) > 1:
+        reason = reasons[1]
+    elif signal.kind == report_pb2.SIGNAL_KIND_SOURCING:
+        reason = reasons[1] if len(reasons) > 1 and "does not exist" in reasons[0] else reasons[0]
+    else:
+        reason = reasons[0] if reasons else ""
+    return reason if reason.endswith(".") else reason + "."

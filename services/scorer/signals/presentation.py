@@ -1,0 +1,167 @@
+"""Presentation: how the article says what it says. A question headline, sensational or
+loaded words, editorial insertions inside quotes ("[ Nonsense ]"), opinion not labelled as
+opinion, shouting in capitals and exclamation marks each lower the sub-score, and each is
+named with the words that triggered it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from credence.v1 import article_pb2, report_pb2
+
+from services.scorer.signals.common import lexicon, make_signal, quote
+
+_LOGGER = logging.getLogger(__name__)
+
+KIND = report_pb2.SIGNAL_KIND_PRESENTATION
+BASE = 92.0
+QUESTION_HEADLINE = 20.0
+PER_SENSATIONAL, MAX_SENSATIONAL = 8.0, 24.0
+PER_LOADED, MAX_LOADED = 8.0, 32.0
+PER_INSERTION, MAX_INSERTION = 10.0, 20.0
+UNLABELLED_OPINION = 15.0
+CAPS_HEADLINE = 10.0
+EXCLAMATIONS = 8.0
+MIN_OPINION_HITS = 3
+_BRACKETS = re.compile(r"\[\s*([^\]\n]{1,60}?)\s*\]")
+_CAPS_WORD = re.compile(r"\b[A-Z]{4,}\b")
+_QUESTION = re.compile(r"[^.!?\n]{12,}\?")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One presentation problem: its cost and its reason."""
+
+    cost: float
+    reason: str
+
+
+@lru_cache(maxsize=8)
+def _pattern(group: str) -> re.Pattern[str]:
+    words = sorted(lexicon()[group], key=len, reverse=True)
+    alternatives = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+def _hits(group: str, text: str) -> list[str]:
+    found: dict[str, str] = {}
+    for match in _pattern(group).finditer(text):
+        found.setdefault(match.group(0).lower(), match.group(0))
+    return list(found.values())
+
+
+def question_headline(title: str) -> Finding | None:
+    """A headline that asks instead of telling (Betteridge's law)."""
+    if title.strip().endswith("?"):
+        return Finding(
+            QUESTION_HEADLINE,
+            f"The headline is a question ({quote(title)}), a form that insinuates a claim "
+            "without stating it.",
+        )
+    return None
+
+
+def capitals_and_exclamations(title: str, text: str) -> list[Finding]:
+    """Shouting: ALL CAPS words in the headline, exclamation marks."""
+    out: list[Finding] = []
+    caps = _CAPS_WORD.findall(title)
+    if caps:
+        out.append(
+            Finding(CAPS_HEADLINE, f"The headline shouts in capitals ({', '.join(caps[:3])}).")
+        )
+    marks = title.count("!") + text.count("!")
+    if "!" in title or marks >= 3:
+        out.append(Finding(EXCLAMATIONS, f"Uses exclamation marks ({marks})."))
+    return out
+
+
+def word_lists(title: str, text: str) -> list[Finding]:
+    """Sensational and loaded words from the lexicon."""
+    out: list[Finding] = []
+    sensational = _hits("sensational", f"{title}\n{text}")
+    if sensational:
+        cost = min(MAX_SENSATIONAL, PER_SENSATIONAL * len(sensational))
+        out.append(
+            Finding(
+                cost, "Sensational wording: " + ", ".join(quote(w, 40) for w in sensational) + "."
+            )
+        )
+    loaded = _hits("loaded", f"{title}\n{text}")
+    if loaded:
+        cost = min(MAX_LOADED, PER_LOADED * len(loaded))
+        out.append(
+            Finding(
+                cost,
+                "Loaded language that takes a side instead of describing: "
+                + ", ".join(quote(w, 40) for w in loaded)
+                + ".",
+            )
+        )
+    return out
+
+
+def editorial_insertions(text: str) -> Finding | None:
+    """Evaluative words the writer inserted in square brackets, e.g. "[ Nonsense ]"."""
+    editorial = {w.lower() for w in lexicon()["editorial"]}
+    found = []
+    for match in _BRACKETS.finditer(text):
+        inner = match.group(1).strip()
+        words = {w.lower() for w in re.findall(r"[\w!?]+", inner)}
+        if words & editorial or inner.endswith(("!", "?")):
+            found.append(match.group(0))
+    if not found:
+        return None
+    cost = min(MAX_INSERTION, PER_INSERTION * len(found))
+    shown = ", ".join(quote(f, 30) for f in dict.fromkeys(found))
+    return Finding(
+        cost,
+        f"Inserts its own verdicts into quoted material ({shown}, {len(found)} times), "
+        "mixing comment with the record.",
+    )
+
+
+def unlabelled_opinion(article: article_pb2.Article) -> Finding | None:
+    """Opinion markers and rhetorical questions in an article not labelled as opinion."""
+    section = article.section.strip().lower()
+    if any(s in section for s in lexicon()["opinion_sections"]):
+        return None
+    body = "\n".join(
+        line
+        for line in article.text.splitlines()
+        if not line.lstrip().startswith(("Q ", "Q\t", "“", '"'))
+    )
+    markers = _hits("opinion_markers", body)
+    questions = _QUESTION.findall(body)
+    if len(markers) + len(questions) < MIN_OPINION_HITS:
+        return None
+    examples = [quote(m, 40) for m in markers[:3]] + [quote(q.strip(), 60) for q in questions[:2]]
+    return Finding(
+        UNLABELLED_OPINION,
+        "Argues a point of view ("
+        + "; ".join(examples)
+        + f"; {len(questions)} rhetorical questions) "
+        "but is not labelled as opinion or analysis.",
+    )
+
+
+def presentation(article: article_pb2.Article) -> report_pb2.Signal:
+    """The presentation signal from the headline and the text."""
+    title, text = article.title, article.text
+    findings = [
+        f
+        for f in (question_headline(title), editorial_insertions(text), unlabelled_opinion(article))
+        if f
+    ]
+    findings += word_lists(title, text) + capitals_and_exclamations(title, text)
+    findings.sort(key=lambda f: f.cost, reverse=True)
+    score = BASE - sum(f.cost for f in findings)
+    reasons = [f.reason for f in findings] or [
+        "The headline states rather than asks, and the text uses no sensational or loaded "
+        "wording from the lexicon."
+    ]
+    confidence = 0.7 if len(text) > 400 else 0.4
+    return make_signal(KIND, score, confidence, reasons)

@@ -1,0 +1,138 @@
+"""Sourcing: the outlets the article cites. Does each cited outlet exist, is it reputable,
+and did the matcher find the cited story? Citing an outlet that does not exist ("MNBC") is a
+finding in its own right and weighs heavily.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from credence.v1 import article_pb2, matcher_pb2, report_pb2
+
+from services.common.domains import registrable_domain
+from services.scorer.ratings import KnownOutlets, RatingsStore
+from services.scorer.signals.common import make_signal, quote
+
+_LOGGER = logging.getLogger(__name__)
+
+KIND = report_pb2.SIGNAL_KIND_SOURCING
+NONEXISTENT_SCORE = 0.0
+FOUND_BONUS = 10.0
+NOT_FOUND_PENALTY = 10.0
+_MAX_LINKS = 10
+
+
+@dataclass(frozen=True)
+class CitedOutlet:
+    """One citation resolved: its domain (empty when unknown) and its sub-score."""
+
+    outlet: str
+    domain: str
+    score: float
+    reason: str
+    evidence: report_pb2.EvidenceLink | None = None
+
+
+def _check_for(
+    citation: article_pb2.Citation, checks: Sequence[matcher_pb2.CitationCheck]
+) -> matcher_pb2.CitationCheck | None:
+    for check in checks:
+        same = check.citation.outlet == citation.outlet
+        if same and (check.citation.sentence == citation.sentence or not citation.sentence):
+            return check
+    return None
+
+
+def _resolve_domain(citation: article_pb2.Citation, outlets: KnownOutlets) -> str:
+    if citation.url:
+        domain = registrable_domain(citation.url)
+        if domain:
+            return domain
+    match = outlets.resolve(citation.outlet)
+    return match.domain if match else ""
+
+
+def _unknown(citation: article_pb2.Citation, outlets: KnownOutlets) -> CitedOutlet:
+    hint = outlets.suggest(citation.outlet)
+    maybe = f" (perhaps {hint} was meant)" if hint else ""
+    reason = (
+        f"The article cites \u201c{citation.outlet}\u201d as a source, but no news outlet of "
+        f"that name is known{maybe}; a citation of an outlet that does not exist cannot be "
+        "checked and suggests careless or invented sourcing."
+    )
+    return CitedOutlet(citation.outlet, "", NONEXISTENT_SCORE, reason)
+
+
+def assess_citation(
+    citation: article_pb2.Citation,
+    check: matcher_pb2.CitationCheck | None,
+    store: RatingsStore,
+    outlets: KnownOutlets,
+) -> CitedOutlet:
+    """One citation's sub-score and reason."""
+    domain = _resolve_domain(citation, outlets)
+    if not domain:
+        return _unknown(citation, outlets)
+    rating = store.rate(domain)
+    score = rating.score if rating.known else 50.0
+    standing = f"rated {rating.score:.0f}/100" if rating.known else "not rated by any list"
+    reason = f"Cites {citation.outlet} ({domain}, {standing})"
+    link = None
+    if check is not None and check.found:
+        score += FOUND_BONUS
+        reason += f"; a matching {check.story.outlet or citation.outlet} story was found"
+        link = report_pb2.EvidenceLink(
+            title=f"{check.story.outlet}: {check.story.title}",
+            url=check.story.url,
+            source=check.story.source,
+        )
+    elif check is not None and check.outlet_indexed:
+        score -= NOT_FOUND_PENALTY
+        reason += "; no matching story from that outlet was found near the cited date"
+    return CitedOutlet(citation.outlet, domain, max(0.0, min(100.0, score)), reason + ".", link)
+
+
+def _link_outlets(article: article_pb2.Article, store: RatingsStore) -> list[CitedOutlet]:
+    own = article.domain or registrable_domain(article.canonical_url or article.url)
+    seen: dict[str, CitedOutlet] = {}
+    for link in article.links:
+        domain = link.domain or registrable_domain(link.url)
+        if not domain or domain == own or domain in seen:
+            continue
+        rating = store.rate(domain)
+        if rating.known:
+            reason = f"Links to {domain} (rated {rating.score:.0f}/100)."
+            seen[domain] = CitedOutlet(domain, domain, rating.score, reason)
+        if len(seen) >= _MAX_LINKS:
+            break
+    return list(seen.values())
+
+
+def sourcing(
+    article: article_pb2.Article,
+    checks: Sequence[matcher_pb2.CitationCheck],
+    store: RatingsStore,
+    outlets: KnownOutlets,
+) -> report_pb2.Signal:
+    """The sourcing signal from the article's citations, their checks and its links."""
+    cited = [assess_citation(c, _check_for(c, checks), store, outlets) for c in article.citations]
+    cited += _link_outlets(article, store)
+    if not cited:
+        reason = (
+            "The article cites no outlets and links to no rated sources, so its sourcing "
+            "cannot be checked."
+        )
+        return make_signal(KIND, 50.0, 0.2, [reason])
+    missing = [c for c in cited if not c.domain]
+    score = sum(c.score for c in cited) / len(cited)
+    reasons = [c.reason for c in missing] + [c.reason for c in cited if c.domain]
+    head = f"{len(cited)} cited sources checked"
+    if missing:
+        head += f"; {len(missing)} name an outlet that does not exist: " + ", ".join(
+            quote(c.outlet, 40) for c in missing
+        )
+    confidence = min(0.9, 0.4 + 0.1 * len(cited))
+    evidence = [c.evidence for c in cited if c.evidence is not None]
+    return make_signal(KIND, score, confidence, [head + ".", *reasons], evidence)

