@@ -1,0 +1,135 @@
+"""Page metadata the main-text extractor does not give us, read from the HTML head:
+OpenGraph and article:* meta tags, JSON-LD (schema.org Article/NewsArticle), the html lang
+attribute, and the links of the whole page (for transparency signals such as an about or
+corrections page, which live in navigation, not in the article)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import html as lxml_html
+
+_MAX_JSON_LD_CHARS = 200_000
+_MAX_PAGE_LINKS = 2000
+_PARSERS = threading.local()
+
+
+@dataclass
+class PageMeta:
+    """What the page declares about itself."""
+
+    meta: dict[str, str] = field(default_factory=dict)
+    json_ld: list[dict[str, Any]] = field(default_factory=list)
+    language: str = ""
+    title: str = ""
+    canonical: str = ""
+    page_links: list[tuple[str, str]] = field(default_factory=list)
+
+    def first(self, *names: str) -> str:
+        """The first non-empty meta value among `names` (lower-case property/name)."""
+        for name in names:
+            value = self.meta.get(name, "").strip()
+            if value:
+                return value
+        return ""
+
+    def ld_value(self, *keys: str) -> Any:
+        """The first value of `keys` in an article-like JSON-LD object."""
+        for item in self.json_ld:
+            for key in keys:
+                value = item.get(key)
+                if value:
+                    return value
+        return None
+
+    def ld_types(self) -> list[str]:
+        """The @type of every JSON-LD object."""
+        out: list[str] = []
+        for item in self.json_ld:
+            kind = item.get("@type")
+            out.extend(kind if isinstance(kind, list) else [kind] if kind else [])
+        return [str(k) for k in out]
+
+
+def read_meta(tree: Any) -> PageMeta:
+    """Reads the metadata from a parsed lxml.html tree (None gives empty metadata)."""
+    page = PageMeta()
+    if tree is None:
+        return page
+    for node in tree.iter("meta"):
+        name = (node.get("property") or node.get("name") or node.get("itemprop") or "").lower()
+        content = node.get("content")
+        if name and content and name not in page.meta:
+            page.meta[name] = content.strip()
+    root = tree.getroottree().getroot()
+    page.language = (root.get("lang") or root.get("xml:lang") or "").strip()
+    titles = tree.xpath("//title")
+    if titles:
+        page.title = (titles[0].text_content() or "").strip()
+    for node in tree.xpath("//link[@rel]"):
+        if "canonical" in (node.get("rel") or "").lower().split() and node.get("href"):
+            page.canonical = node.get("href").strip()
+            break
+    page.json_ld = _json_ld(tree)
+    page.page_links = _page_links(tree)
+    return page
+
+
+def parse_html(text: str) -> Any:
+    """An lxml.html tree of `text`, or None when lxml cannot make one."""
+    try:
+        return lxml_html.document_fromstring(
+            text.encode("utf-8", errors="replace"), parser=_parser()
+        )
+    except (ValueError, TypeError, RecursionError, lxml_html.etree.ParserError):
+        return None
+
+
+def _parser() -> lxml_html.HTMLParser:
+    """This thread's parser (lxml parsers must not be shared between threads). The text is
+    already decoded, so the parser is told UTF-8: a <meta charset> must not re-decode it."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = lxml_html.HTMLParser(encoding="utf-8")
+    return parser
+
+
+def _json_ld(tree: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for node in tree.xpath('//script[@type="application/ld+json"]'):
+        raw = (node.text or "")[:_MAX_JSON_LD_CHARS]
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            continue
+        out.extend(_flatten(data))
+    return out
+
+
+def _flatten(data: Any, depth: int = 0) -> list[dict[str, Any]]:
+    """JSON-LD objects from a document, a list, or an @graph, article-like ones first."""
+    if depth > 4:
+        return []
+    items: list[dict[str, Any]] = []
+    if isinstance(data, list):
+        for entry in data:
+            items.extend(_flatten(entry, depth + 1))
+    elif isinstance(data, dict):
+        if "@graph" in data:
+            items.extend(_flatten(data["@graph"], depth + 1))
+        items.append(data)
+    return sorted(items, key=lambda item: "Article" not in str(item.get("@type", "")))
+
+
+def _page_links(tree: Any) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for node in tree.iter("a"):
+        href = (node.get("href") or "").strip()
+        if href:
+            out.append((href, " ".join((node.text_content() or "").split())[:200]))
+        if len(out) >= _MAX_PAGE_LINKS:
+            break
+    return out

@@ -1,0 +1,43 @@
+"""The gRPC face of the fetcher: FetcherService over a Fetcher. Extraction is CPU-bound, so
+it runs in a worker thread to keep the event loop answering health checks and fetches."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+from credence.v1 import fetcher_pb2, fetcher_pb2_grpc
+
+from services.common.server import ServiceSpec
+from services.fetcher.core import Fetcher
+
+SERVICE_NAME = "credence.v1.FetcherService"
+
+
+class FetcherServicer(fetcher_pb2_grpc.FetcherServiceServicer):
+    """FetcherService: Fetch and Extract. Errors are CredenceErrors, mapped to rich statuses
+    by the server's interceptor."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self._fetcher = fetcher
+
+    async def Fetch(
+        self, request: fetcher_pb2.FetchRequest, context: grpc.aio.ServicerContext
+    ) -> fetcher_pb2.FetchResponse:
+        return await self._fetcher.fetch(request)
+
+    async def Extract(
+        self, request: fetcher_pb2.ExtractRequest, context: grpc.aio.ServicerContext
+    ) -> fetcher_pb2.ExtractResponse:
+        return await asyncio.to_thread(self._fetcher.extract, request)
+
+
+def service_spec(fetcher: Fetcher) -> ServiceSpec:
+    """The FetcherService to host on a GrpcServer."""
+    servicer = FetcherServicer(fetcher)
+    return ServiceSpec(
+        full_name=SERVICE_NAME,
+        register=lambda server: fetcher_pb2_grpc.add_FetcherServiceServicer_to_server(
+            servicer, server
+        ),
+    )
