@@ -27,6 +27,7 @@ _SIGNALS = {
     report_pb2.SIGNAL_KIND_PRESENTATION: "Presentation",
 }
 _MAX_EVIDENCE = 3
+_MAX_REASONS = 6
 
 
 def label_text(label: int) -> tuple[str, str]:
@@ -60,8 +61,10 @@ def print_report(report: report_pb2.Report, console: Console | None = None) -> N
                 f"\n[bold]{title}[/bold]: {signal.score:.0f}/100"
                 f"  weight {signal.weight:.2f}  confidence {signal.confidence:.2f}"
             )
-        for reason in signal.reasons:
+        for reason in signal.reasons[:_MAX_REASONS]:
             out.print(f"  • {escape(reason)}")
+        if len(signal.reasons) > _MAX_REASONS:
+            out.print(f"  … and {len(signal.reasons) - _MAX_REASONS} more (--json shows all)")
         for link in signal.evidence[:_MAX_EVIDENCE]:
             out.print(f"    ↳ {escape(link.title)} {escape(link.url)}")
 

@@ -172,21 +172,29 @@ class GrpcServer:
         self.name = name
         self._specs = specs
         self._address = address
-        self.health = health.aio.HealthServicer()
-        self.server = grpc.aio.server(
-            interceptors=[ContextInterceptor()],
-            options=[
-                ("grpc.max_receive_message_length", 32 * 1024 * 1024),
-                ("grpc.so_reuseport", 0),
-            ],
-        )
         self.port = 0
+        self._server: grpc.aio.Server | None = None
+        self._health: health.aio.HealthServicer | None = None
+
+    @property
+    def server(self) -> grpc.aio.Server:
+        """The underlying grpc.aio server; exists once `start` has run."""
+        if self._server is None:
+            raise RuntimeError(f"{self.name} is not started")
+        return self._server
 
     async def start(self) -> int:
-        """Binds, starts and marks every service SERVING; returns the bound port."""
+        """Binds, starts and marks every service SERVING; returns the bound port.
+
+        The server is made here, inside the running event loop, never before it."""
+        self._server = grpc.aio.server(
+            interceptors=[ContextInterceptor()],
+            options=[("grpc.max_receive_message_length", 32 * 1024 * 1024)],
+        )
+        self._health = health.aio.HealthServicer()
         for spec in self._specs:
             spec.register(self.server)
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self.server)
         names = [s.full_name for s in self._specs]
         reflection.enable_server_reflection(
             [*names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
@@ -196,14 +204,15 @@ class GrpcServer:
             raise RuntimeError(f"cannot bind {self._address}")
         await self.server.start()
         for name in ["", *names]:
-            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+            await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         _LOGGER.info("%s serving on port %d", self.name, self.port)
         return self.port
 
     async def stop(self, grace: float) -> None:
         """Health NOT_SERVING, then let in-flight calls finish for up to `grace` seconds."""
         _LOGGER.info("%s shutting down (grace %.1fs)", self.name, grace)
-        await self.health.enter_graceful_shutdown()
+        if self._health is not None:
+            await self._health.enter_graceful_shutdown()
         await self.server.stop(grace)
 
 

@@ -73,6 +73,9 @@ def combine(signals: Sequence[report_pb2.Signal], weights: Weights) -> Combined:
 
 
 def _article_domain(article: article_pb2.Article) -> str:
+    """The registrable domain, or the bare host when it has none (an IP address, a
+    single-label name): such a source is simply unknown to the rating lists."""
+    host = ""
     for field, value in (
         ("article.canonical_url", article.canonical_url),
         ("article.url", article.url),
@@ -81,7 +84,8 @@ def _article_domain(article: article_pb2.Article) -> str:
             parts = urlsplit(value)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise invalid_argument(field, f"{value!r} is not an http(s) URL")
-    domain = article.domain or registrable_domain(article.canonical_url or article.url)
+            host = host or (parts.hostname or "")
+    domain = article.domain or registrable_domain(article.canonical_url or article.url) or host
     if not domain:
         raise invalid_argument("article.url", "the article needs a url, canonical_url or domain")
     return domain

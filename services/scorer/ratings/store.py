@@ -9,8 +9,10 @@ Confidence grows with the number of independent families and shrinks when they d
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
+import re
 import threading
 import time
 from collections import defaultdict
@@ -128,7 +130,9 @@ class RatingsStore:
         host = normalize_host(domain_or_url)
         candidates = candidate_hosts(host) or ([host] if host in self._by_host else [])
         if not candidates:
-            raise invalid_argument("domain", f"{domain_or_url!r} is not a domain name or URL")
+            if not (_is_ip_address(host) or _HOSTNAME.fullmatch(host)):
+                raise invalid_argument("domain", f"{domain_or_url!r} is not a domain name or URL")
+            return host, []  # an IP address or an unlisted suffix: rated by no list
         found = next((c for c in candidates if c in self._by_host), candidates[-1])
         entries = self.entries_for_host(found)
         for other in self._aliases_of(found) | self._aliases_of(candidates[-1]):
@@ -208,6 +212,17 @@ class RatingsStore:
 
     def __len__(self) -> int:
         return len(self._by_host)
+
+
+_HOSTNAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}")
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 _ORDER = {info.list_id: i for i, info in enumerate(LISTS)}

@@ -26,15 +26,15 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from credence.v1 import report_pb2 as credence_dot_v1_dot_report__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x63redence/v1/reliability.proto\x12\x0b\x63redence.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18\x63redence/v1/report.proto\"\xd4\x01\n\x03Job\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x05state\x18\x02 \x01(\x0e\x32\x15.credence.v1.JobState\x12\r\n\x05stage\x18\x03 \x01(\t\x12\x14\n\x0c\x65rror_reason\x18\x04 \x01(\t\x12\x15\n\rerror_message\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\x0fScoreUrlRequest\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x0f\n\x07refresh\x18\x02 \x01(\x08\"f\n\x10ScoreUrlResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.credence.v1.Job\x12#\n\x06report\x18\x02 \x01(\x0b\x32\x13.credence.v1.Report\x12\x0e\n\x06\x63\x61\x63hed\x18\x03 \x01(\x08\">\n\x13ScoreArticleRequest\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x0c\n\x04html\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\"j\n\x14ScoreArticleResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.credence.v1.Job\x12#\n\x06report\x18\x02 \x01(\x0b\x32\x13.credence.v1.Report\x12\x0e\n\x06\x63\x61\x63hed\x18\x03 \x01(\x08\"(\n\x16GetSourceRatingRequest\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\"D\n\x17GetSourceRatingResponse\x12)\n\x06rating\x18\x01 \x01(\x0b\x32\x19.credence.v1.SourceRating\"\"\n\x10GetReportRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"W\n\x11GetReportResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.credence.v1.Job\x12#\n\x06report\x18\x02 \x01(\x0b\x32\x13.credence.v1.Report*}\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11JOB_STATE_PENDING\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02\x12\x12\n\x0eJOB_STATE_DONE\x10\x03\x12\x14\n\x10JOB_STATE_FAILED\x10\x04\x32\xdc\x02\n\x12ReliabilityService\x12G\n\x08ScoreUrl\x12\x1c.credence.v1.ScoreUrlRequest\x1a\x1d.credence.v1.ScoreUrlResponse\x12S\n\x0cScoreArticle\x12 .credence.v1.ScoreArticleRequest\x1a!.credence.v1.ScoreArticleResponse\x12\\\n\x0fGetSourceRating\x12#.credence.v1.GetSourceRatingRequest\x1a$.credence.v1.GetSourceRatingResponse\x12J\n\tGetReport\x12\x1d.credence.v1.GetReportRequest\x1a\x1e.credence.v1.GetReportResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x63redence/v1/reliability.proto\x12\x0b\x63redence.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18\x63redence/v1/report.proto\"\xd4\x01\n\x03Job\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x05state\x18\x02 \x01(\x0e\x32\x15.credence.v1.JobState\x12\r\n\x05stage\x18\x03 \x01(\t\x12\x14\n\x0c\x65rror_reason\x18\x04 \x01(\t\x12\x15\n\rerror_message\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\x0fScoreUrlRequest\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x0f\n\x07refresh\x18\x02 \x01(\x08\"f\n\x10ScoreUrlResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.credence.v1.Job\x12#\n\x06report\x18\x02 \x01(\x0b\x32\x13.credence.v1.Report\x12\x0e\n\x06\x63\x61\x63hed\x18\x03 \x01(\x08\">\n\x13ScoreArticleRequest\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x0c\n\x04html\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\"j\n\x14ScoreArticleResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.credence.v1.Job\x12#\n\x06report\x18\x02 \x01(\x0b\x32\x13.credence.v1.Report\x12\x0e\n\x06\x63\x61\x63hed\x18\x03 \x01(\x08\"(\n\x16GetSourceRatingRequest\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\"D\n\x17GetSourceRatingResponse\x12)\n\x06rating\x18\x01 \x01(\x0b\x32\x19.credence.v1.SourceRating\"\"\n\x10GetReportRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"W\n\x11GetReportResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.credence.v1.Job\x12#\n\x06report\x18\x02 \x01(\x0b\x32\x13.credence.v1.Report\"$\n\x12WatchReportRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"Y\n\x13WatchReportResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.credence.v1.Job\x12#\n\x06report\x18\x02 \x01(\x0b\x32\x13.credence.v1.Report\"M\n\x11ScoreBatchRequest\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x0c\n\x04html\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\"\xa6\x01\n\x12ScoreBatchResponse\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x1d\n\x03job\x18\x02 \x01(\x0b\x32\x10.credence.v1.Job\x12#\n\x06report\x18\x03 \x01(\x0b\x32\x13.credence.v1.Report\x12\x0e\n\x06\x63\x61\x63hed\x18\x04 \x01(\x08\x12\x14\n\x0c\x65rror_reason\x18\x05 \x01(\t\x12\x15\n\rerror_message\x18\x06 \x01(\t*}\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11JOB_STATE_PENDING\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02\x12\x12\n\x0eJOB_STATE_DONE\x10\x03\x12\x14\n\x10JOB_STATE_FAILED\x10\x04\x32\x83\x04\n\x12ReliabilityService\x12G\n\x08ScoreUrl\x12\x1c.credence.v1.ScoreUrlRequest\x1a\x1d.credence.v1.ScoreUrlResponse\x12S\n\x0cScoreArticle\x12 .credence.v1.ScoreArticleRequest\x1a!.credence.v1.ScoreArticleResponse\x12\\\n\x0fGetSourceRating\x12#.credence.v1.GetSourceRatingRequest\x1a$.credence.v1.GetSourceRatingResponse\x12J\n\tGetReport\x12\x1d.credence.v1.GetReportRequest\x1a\x1e.credence.v1.GetReportResponse\x12R\n\x0bWatchReport\x12\x1f.credence.v1.WatchReportRequest\x1a .credence.v1.WatchReportResponse0\x01\x12Q\n\nScoreBatch\x12\x1e.credence.v1.ScoreBatchRequest\x1a\x1f.credence.v1.ScoreBatchResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'credence.v1.reliability_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_JOBSTATE']._serialized_start=882
-  _globals['_JOBSTATE']._serialized_end=1007
+  _globals['_JOBSTATE']._serialized_start=1259
+  _globals['_JOBSTATE']._serialized_end=1384
   _globals['_JOB']._serialized_start=106
   _globals['_JOB']._serialized_end=318
   _globals['_SCOREURLREQUEST']._serialized_start=320
@@ -53,6 +53,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETREPORTREQUEST']._serialized_end=791
   _globals['_GETREPORTRESPONSE']._serialized_start=793
   _globals['_GETREPORTRESPONSE']._serialized_end=880
-  _globals['_RELIABILITYSERVICE']._serialized_start=1010
-  _globals['_RELIABILITYSERVICE']._serialized_end=1358
+  _globals['_WATCHREPORTREQUEST']._serialized_start=882
+  _globals['_WATCHREPORTREQUEST']._serialized_end=918
+  _globals['_WATCHREPORTRESPONSE']._serialized_start=920
+  _globals['_WATCHREPORTRESPONSE']._serialized_end=1009
+  _globals['_SCOREBATCHREQUEST']._serialized_start=1011
+  _globals['_SCOREBATCHREQUEST']._serialized_end=1088
+  _globals['_SCOREBATCHRESPONSE']._serialized_start=1091
+  _globals['_SCOREBATCHRESPONSE']._serialized_end=1257
+  _globals['_RELIABILITYSERVICE']._serialized_start=1387
+  _globals['_RELIABILITYSERVICE']._serialized_end=1902
 # @@protoc_insertion_point(module_scope)

@@ -322,3 +322,135 @@ class GetReportResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetReportResponse: _TypeAlias = GetReportResponse  # noqa: Y015
+
+@_typing.final
+class WatchReportRequest(_message.Message):
+    """The request of ReliabilityService.WatchReport."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    JOB_ID_FIELD_NUMBER: _builtins.int
+    job_id: _builtins.str
+    """The job id from ScoreUrl or ScoreArticle."""
+    def __init__(
+        self,
+        *,
+        job_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["job_id", b"job_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchReportRequest: _TypeAlias = WatchReportRequest  # noqa: Y015
+
+@_typing.final
+class WatchReportResponse(_message.Message):
+    """One update of ReliabilityService.WatchReport."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    JOB_FIELD_NUMBER: _builtins.int
+    REPORT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def job(self) -> Global___Job:
+        """The job as it is now."""
+
+    @_builtins.property
+    def report(self) -> _report_pb2.Report:
+        """The report, in the last update of a job that is done."""
+
+    def __init__(
+        self,
+        *,
+        job: Global___Job | None = ...,
+        report: _report_pb2.Report | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["job", b"job", "report", b"report"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["job", b"job", "report", b"report"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchReportResponse: _TypeAlias = WatchReportResponse  # noqa: Y015
+
+@_typing.final
+class ScoreBatchRequest(_message.Message):
+    """One item of ReliabilityService.ScoreBatch."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEM_ID_FIELD_NUMBER: _builtins.int
+    URL_FIELD_NUMBER: _builtins.int
+    HTML_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    item_id: _builtins.str
+    """The caller's id for the item, echoed in its response; unique within the stream."""
+    url: _builtins.str
+    """The article's URL (fetched by Credence unless html or text is set)."""
+    html: _builtins.str
+    """The page's HTML, when the caller holds it. At most one of html and text is set."""
+    text: _builtins.str
+    """The article's text, when the caller holds it. At most one of html and text is set."""
+    def __init__(
+        self,
+        *,
+        item_id: _builtins.str = ...,
+        url: _builtins.str = ...,
+        html: _builtins.str = ...,
+        text: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["html", b"html", "item_id", b"item_id", "text", b"text", "url", b"url"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ScoreBatchRequest: _TypeAlias = ScoreBatchRequest  # noqa: Y015
+
+@_typing.final
+class ScoreBatchResponse(_message.Message):
+    """The result of one item of ReliabilityService.ScoreBatch."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEM_ID_FIELD_NUMBER: _builtins.int
+    JOB_FIELD_NUMBER: _builtins.int
+    REPORT_FIELD_NUMBER: _builtins.int
+    CACHED_FIELD_NUMBER: _builtins.int
+    ERROR_REASON_FIELD_NUMBER: _builtins.int
+    ERROR_MESSAGE_FIELD_NUMBER: _builtins.int
+    item_id: _builtins.str
+    """The caller's id for the item."""
+    cached: _builtins.bool
+    """True when the report came from the cache."""
+    error_reason: _builtins.str
+    """The ErrorInfo reason when the item failed, e.g. "URL_MALFORMED"."""
+    error_message: _builtins.str
+    """The failure in plain English."""
+    @_builtins.property
+    def job(self) -> Global___Job:
+        """The job that computed the report."""
+
+    @_builtins.property
+    def report(self) -> _report_pb2.Report:
+        """The report, when the item succeeded."""
+
+    def __init__(
+        self,
+        *,
+        item_id: _builtins.str = ...,
+        job: Global___Job | None = ...,
+        report: _report_pb2.Report | None = ...,
+        cached: _builtins.bool = ...,
+        error_reason: _builtins.str = ...,
+        error_message: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["job", b"job", "report", b"report"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cached", b"cached", "error_message", b"error_message", "error_reason", b"error_reason", "item_id", b"item_id", "job", b"job", "report", b"report"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ScoreBatchResponse: _TypeAlias = ScoreBatchResponse  # noqa: Y015

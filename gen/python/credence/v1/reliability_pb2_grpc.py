@@ -57,6 +57,16 @@ class ReliabilityServiceStub:
                 request_serializer=credence_dot_v1_dot_reliability__pb2.GetReportRequest.SerializeToString,
                 response_deserializer=credence_dot_v1_dot_reliability__pb2.GetReportResponse.FromString,
                 _registered_method=True)
+        self.WatchReport = channel.unary_stream(
+                '/credence.v1.ReliabilityService/WatchReport',
+                request_serializer=credence_dot_v1_dot_reliability__pb2.WatchReportRequest.SerializeToString,
+                response_deserializer=credence_dot_v1_dot_reliability__pb2.WatchReportResponse.FromString,
+                _registered_method=True)
+        self.ScoreBatch = channel.stream_stream(
+                '/credence.v1.ReliabilityService/ScoreBatch',
+                request_serializer=credence_dot_v1_dot_reliability__pb2.ScoreBatchRequest.SerializeToString,
+                response_deserializer=credence_dot_v1_dot_reliability__pb2.ScoreBatchResponse.FromString,
+                _registered_method=True)
 
 
 class ReliabilityServiceServicer:
@@ -93,6 +103,21 @@ class ReliabilityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchReport(self, request, context):
+        """Streams a job's progress, one message per stage change, ending with the report.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ScoreBatch(self, request_iterator, context):
+        """Scores many items over one stream; each report is sent as soon as it is ready, in any
+        order, tagged with the caller's item id. Flow control bounds what either side buffers.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReliabilityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -115,6 +140,16 @@ def add_ReliabilityServiceServicer_to_server(servicer, server):
                     servicer.GetReport,
                     request_deserializer=credence_dot_v1_dot_reliability__pb2.GetReportRequest.FromString,
                     response_serializer=credence_dot_v1_dot_reliability__pb2.GetReportResponse.SerializeToString,
+            ),
+            'WatchReport': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchReport,
+                    request_deserializer=credence_dot_v1_dot_reliability__pb2.WatchReportRequest.FromString,
+                    response_serializer=credence_dot_v1_dot_reliability__pb2.WatchReportResponse.SerializeToString,
+            ),
+            'ScoreBatch': grpc.stream_stream_rpc_method_handler(
+                    servicer.ScoreBatch,
+                    request_deserializer=credence_dot_v1_dot_reliability__pb2.ScoreBatchRequest.FromString,
+                    response_serializer=credence_dot_v1_dot_reliability__pb2.ScoreBatchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -228,6 +263,60 @@ class ReliabilityService:
             '/credence.v1.ReliabilityService/GetReport',
             credence_dot_v1_dot_reliability__pb2.GetReportRequest.SerializeToString,
             credence_dot_v1_dot_reliability__pb2.GetReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/credence.v1.ReliabilityService/WatchReport',
+            credence_dot_v1_dot_reliability__pb2.WatchReportRequest.SerializeToString,
+            credence_dot_v1_dot_reliability__pb2.WatchReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ScoreBatch(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/credence.v1.ReliabilityService/ScoreBatch',
+            credence_dot_v1_dot_reliability__pb2.ScoreBatchRequest.SerializeToString,
+            credence_dot_v1_dot_reliability__pb2.ScoreBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -44,6 +44,12 @@ class ReliabilityServiceStub:
     """Returns the reputation of a source domain from the open rating lists."""
     GetReport: _grpc.UnaryUnaryMultiCallable[_reliability_pb2.GetReportRequest, _reliability_pb2.GetReportResponse]
     """Returns the state of a job, with its report once it is done."""
+    WatchReport: _grpc.UnaryStreamMultiCallable[_reliability_pb2.WatchReportRequest, _reliability_pb2.WatchReportResponse]
+    """Streams a job's progress, one message per stage change, ending with the report."""
+    ScoreBatch: _grpc.StreamStreamMultiCallable[_reliability_pb2.ScoreBatchRequest, _reliability_pb2.ScoreBatchResponse]
+    """Scores many items over one stream; each report is sent as soon as it is ready, in any
+    order, tagged with the caller's item id. Flow control bounds what either side buffers.
+    """
 
 @_typing.type_check_only
 class ReliabilityServiceAsyncStub(ReliabilityServiceStub):
@@ -61,6 +67,12 @@ class ReliabilityServiceAsyncStub(ReliabilityServiceStub):
     """Returns the reputation of a source domain from the open rating lists."""
     GetReport: _aio.UnaryUnaryMultiCallable[_reliability_pb2.GetReportRequest, _reliability_pb2.GetReportResponse]  # type: ignore[assignment]
     """Returns the state of a job, with its report once it is done."""
+    WatchReport: _aio.UnaryStreamMultiCallable[_reliability_pb2.WatchReportRequest, _reliability_pb2.WatchReportResponse]  # type: ignore[assignment]
+    """Streams a job's progress, one message per stage change, ending with the report."""
+    ScoreBatch: _aio.StreamStreamMultiCallable[_reliability_pb2.ScoreBatchRequest, _reliability_pb2.ScoreBatchResponse]  # type: ignore[assignment]
+    """Scores many items over one stream; each report is sent as soon as it is ready, in any
+    order, tagged with the caller's item id. Flow control bounds what either side buffers.
+    """
 
 class ReliabilityServiceServicer(metaclass=_abc_1.ABCMeta):
     """ReliabilityService is the public front door: partners, the JSON edge and the CLI call it.
@@ -99,5 +111,23 @@ class ReliabilityServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_reliability_pb2.GetReportResponse, _abc.Awaitable[_reliability_pb2.GetReportResponse]]:
         """Returns the state of a job, with its report once it is done."""
+
+    @_abc_1.abstractmethod
+    def WatchReport(
+        self,
+        request: _reliability_pb2.WatchReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_reliability_pb2.WatchReportResponse], _abc.AsyncIterator[_reliability_pb2.WatchReportResponse]]:
+        """Streams a job's progress, one message per stage change, ending with the report."""
+
+    @_abc_1.abstractmethod
+    def ScoreBatch(
+        self,
+        request_iterator: _MaybeAsyncIterator[_reliability_pb2.ScoreBatchRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_reliability_pb2.ScoreBatchResponse], _abc.AsyncIterator[_reliability_pb2.ScoreBatchResponse]]:
+        """Scores many items over one stream; each report is sent as soon as it is ready, in any
+        order, tagged with the caller's item id. Flow control bounds what either side buffers.
+        """
 
 def add_ReliabilityServiceServicer_to_server(servicer: ReliabilityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
