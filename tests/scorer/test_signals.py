@@ -83,8 +83,10 @@ def test_corroboration_ranks_verdicts() -> None:
 # -- sourcing ------------------------------------------------------------------------------
 
 
-def _cite(outlet: str, sentence: str = "It happened, said the outlet.") -> article_pb2.Citation:
-    return article_pb2.Citation(outlet=outlet, sentence=sentence, kind="according_to")
+def _cite(
+    outlet: str, sentence: str = "It happened, said the outlet.", kind: str = "source_line"
+) -> article_pb2.Citation:
+    return article_pb2.Citation(outlet=outlet, sentence=sentence, kind=kind)
 
 
 @pytest.mark.parametrize(
@@ -112,6 +114,16 @@ def test_nonexistent_outlet_is_a_finding(store: RatingsStore, outlets: KnownOutl
         article_pb2.Article(citations=[_cite("AP"), _cite("Reuters")]), [], store, outlets
     )
     assert good.score > signal.score + 30
+
+
+def test_unknown_quoted_speaker_is_not_taken_for_an_outlet(
+    store: RatingsStore, outlets: KnownOutlets
+) -> None:
+    speaker = _cite("Zelensky", "\u201cWe did not attack Moscow,\u201d said Zelensky.", "quote")
+    article = article_pb2.Article(citations=[speaker, _cite("Reuters")])
+    signal = sourcing(article, [], store, outlets)
+    assert "Zelensky" not in " ".join(signal.reasons)
+    assert signal.reasons[0].startswith("1 cited source checked")
 
 
 def test_found_story_helps_and_missing_story_hurts(

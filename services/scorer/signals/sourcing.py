@@ -22,6 +22,9 @@ NONEXISTENT_SCORE = 0.0
 FOUND_BONUS = 10.0
 NOT_FOUND_PENALTY = 10.0
 _MAX_LINKS = 10
+# Patterns that name an outlet for sure ("Source, MNBC, May 3, 2023", "(Reuters, May 5)").
+# Elsewhere ("according to X", "X said") an unknown name is most likely a person.
+_OUTLET_ONLY_KINDS = frozenset({"source_line", "parenthetical", "link"})
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,11 @@ def sourcing(
     outlets: KnownOutlets,
 ) -> report_pb2.Signal:
     """The sourcing signal from the article's citations, their checks and its links."""
-    cited = [assess_citation(c, _check_for(c, checks), store, outlets) for c in article.citations]
+    cited = [
+        assess_citation(c, _check_for(c, checks), store, outlets)
+        for c in article.citations
+        if c.kind in _OUTLET_ONLY_KINDS or _resolve_domain(c, outlets)
+    ]
     cited += _link_outlets(article, store)
     if not cited:
         reason = (
@@ -128,7 +135,7 @@ def sourcing(
     missing = [c for c in cited if not c.domain]
     score = sum(c.score for c in cited) / len(cited)
     reasons = [c.reason for c in missing] + [c.reason for c in cited if c.domain]
-    head = f"{len(cited)} cited sources checked"
+    head = f"{len(cited)} cited source{'s' if len(cited) != 1 else ''} checked"
     if missing:
         head += f"; {len(missing)} name an outlet that does not exist: " + ", ".join(
             quote(c.outlet, 40) for c in missing
