@@ -13,8 +13,10 @@ from services.common.config import Settings
 from tests.support.processes import (
     Process,
     base_env,
+    free_port,
     redis_instance,
     service_args,
+    wait_http_ok,
     wait_serving,
     worker_args,
 )
@@ -48,21 +50,40 @@ class Stack:
     def scorer_addr(self) -> str:
         return self.env["CREDENCE_SCORER_ADDR"]
 
+    @property
+    def edge_url(self) -> str:
+        """The base URL of the HTTP/JSON edge (started with `start_stack(edge=True)`)."""
+        return f"http://{self.env['CREDENCE_EDGE_ADDR']}"
+
     def logs(self) -> str:
         return "\n".join(f"--- {n}\n{p.log()[-4000:]}" for n, p in self.processes.items())
 
 
-def start_stack(redis_port: int, state_dir: Path, workers: int = 1) -> Stack:
+def start_stack(
+    redis_port: int,
+    state_dir: Path,
+    workers: int = 1,
+    edge: bool = False,
+    extra_env: dict[str, str] | None = None,
+) -> Stack:
+    """Starts the services and `workers` Celery workers; with `edge`, the HTTP/JSON edge too."""
     env = base_env(redis_port, state_dir)
+    env.update(extra_env or {})
+    if edge:
+        env.setdefault("CREDENCE_EDGE_ADDR", f"127.0.0.1:{free_port()}")
     procs: dict[str, Process] = {}
     for name in ("fetcher", "matcher", "scorer"):
         procs[name] = Process(name, service_args(f"services.{name}"), env, state_dir)
     for i in range(workers):
         procs[f"worker{i}"] = Process(f"worker{i}", worker_args(name=f"w{i}"), env, state_dir)
+    if edge:
+        procs["edge"] = Process("edge", service_args("services.edge"), env, state_dir)
     stack = Stack(env, procs, redis_port)
     try:
         for key in ("CREDENCE_FETCHER_ADDR", "CREDENCE_MATCHER_ADDR", "CREDENCE_SCORER_ADDR"):
             wait_serving(env[key])
+        if edge:
+            wait_http_ok(f"{stack.edge_url}/healthz")
     except TimeoutError:
         stop_stack(stack)
         raise AssertionError(f"stack did not start:\n{stack.logs()}") from None

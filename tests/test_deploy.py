@@ -29,7 +29,10 @@ def _compose() -> dict:
 
 def test_compose_has_the_whole_stack() -> None:
     services = _compose()["services"]
-    assert {"broker", "cache", "fetcher", "matcher", "scorer", "worker", "flower"} <= set(services)
+    assert {"broker", "cache", "fetcher", "matcher", "scorer", "worker", "flower", "edge"} <= set(
+        services
+    )
+    assert "8080:8080" in services["edge"]["ports"]
 
 
 def test_compose_services_use_only_known_keys_and_resolve_references() -> None:
@@ -81,4 +84,5 @@ def test_procfile_runs_the_same_processes_as_compose() -> None:
     procfile = dict(
         line.split(":", 1) for line in (REPO / "deploy/Procfile").read_text().splitlines() if line
     )
-    assert set(procfile) == {"fetcher", "matcher", "scorer", "worker"}
+    assert set(procfile) == {"fetcher", "matcher", "scorer", "worker", "edge"}
+    assert procfile["edge"].strip() == "python -m services.edge"

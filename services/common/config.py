@@ -57,6 +57,22 @@ class Settings(BaseSettings):
     default_wait_s: float = Field(
         default=30.0, description="How long ScoreUrl waits when the caller sets no deadline."
     )
+    job_timeout_s: float = Field(
+        default=60.0,
+        description="Deadline of a whole job from its start (longer when the caller's deadline"
+        " is); each stage RPC gets the job's remaining time, at most stage_timeout_s.",
+    )
+    task_soft_time_limit_s: int = Field(
+        default=60, description="A task past this many seconds is told to stop (fails its job)."
+    )
+    task_time_limit_s: int = Field(
+        default=90, description="A task past this many seconds is killed and its worker replaced."
+    )
+    visibility_timeout_s: int = Field(
+        default=300,
+        description="A task taken by a worker that died is redelivered after this many seconds;"
+        " kept above task_time_limit_s so a live task is never delivered twice.",
+    )
 
     # gRPC addresses.
     fetcher_addr: str = Field(default="127.0.0.1:50061", description="FetcherService address.")
@@ -66,6 +82,11 @@ class Settings(BaseSettings):
     )
     stage_timeout_s: float = Field(default=20.0, description="Deadline of one stage's RPC.")
     grace_s: float = Field(default=5.0, description="Drain time on SIGTERM.")
+    shutdown_announce_s: float = Field(
+        default=1.0,
+        description="On SIGTERM, how long health reports NOT_SERVING while calls are still"
+        " accepted (so load balancers stop routing), before the drain starts.",
+    )
     metrics_port: int = Field(
         default=0, description="Port of the Prometheus /metrics endpoint; 0 turns it off."
     )
@@ -85,6 +106,73 @@ class Settings(BaseSettings):
     # Matching.
     index_dir: Path | None = Field(
         default=None, description="Wire index folder; default: <state_dir>/index."
+    )
+
+    # The partner API (ReliabilityService): keys, quotas, batches, TLS.
+    public_addr: str = Field(
+        default="",
+        description="Address of a second, public listener with ReliabilityService only, with TLS"
+        " when configured; scorer_addr stays plaintext for the workers' ScoringService calls.",
+    )
+    require_api_key: bool = Field(
+        default=False,
+        description="Require an x-api-key on ReliabilityService calls (never on health or"
+        " reflection); off for the embedded default and local development.",
+    )
+    api_keys_url: str = Field(
+        default="",
+        description="Redis holding API keys (hashed) and quota buckets; default: state_url.",
+    )
+    api_key_rate: float = Field(
+        default=20.0,
+        description="Default quota of a new API key: calls (or batch items) per second.",
+    )
+    api_key_burst: int = Field(
+        default=100, description="Default quota of a new API key: calls allowed in a burst."
+    )
+    batch_max_items: int = Field(
+        default=10_000, description="Most items one ScoreBatch stream may send."
+    )
+    batch_max_in_flight: int = Field(
+        default=64,
+        description="Most items of one ScoreBatch stream read but not yet answered; the server"
+        " reads the next item only when one is answered.",
+    )
+    watch_max_s: float = Field(
+        default=600.0, description="Longest a WatchReport stream follows one job."
+    )
+    tls_cert_file: Path | None = Field(
+        default=None, description="PEM certificate chain of the public server; enables TLS."
+    )
+    tls_key_file: Path | None = Field(default=None, description="PEM private key of tls_cert_file.")
+    tls_client_ca_file: Path | None = Field(
+        default=None, description="PEM CA bundle that signs client certificates (mTLS)."
+    )
+    tls_require_client_auth: bool = Field(
+        default=False, description="Reject TLS clients without a certificate from the client CA."
+    )
+
+    # The JSON edge for browsers and the extension (Connect protocol over HTTP).
+    edge_addr: str = Field(
+        default="127.0.0.1:8080", description="host:port the HTTP/JSON edge listens on."
+    )
+    edge_cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Web origins allowed to call the edge from a browser, e.g."
+        ' ["https://credence.example"] (JSON list); never a wildcard.',
+    )
+    edge_extension_ids: list[str] = Field(
+        default_factory=list,
+        description="Browser extension ids allowed to call the edge (each becomes the origin"
+        " chrome-extension://<id>); JSON list.",
+    )
+    edge_max_timeout_s: float = Field(
+        default=120.0,
+        description="Longest the edge waits for the front door, whatever the caller's"
+        " connect-timeout-ms.",
+    )
+    edge_max_body_bytes: int = Field(
+        default=8 * 1024 * 1024, description="Largest request body the edge reads."
     )
 
     # Logging.

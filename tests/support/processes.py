@@ -3,8 +3,10 @@ as separate processes exactly as `make run` starts them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -84,16 +86,51 @@ def wait_serving(address: str, timeout_s: float = 60.0) -> None:
     raise TimeoutError(f"{address} not serving after {timeout_s}s")
 
 
+def wait_http_ok(url: str, timeout_s: float = 60.0) -> None:
+    """Blocks until `url` answers 200 (an HTTP service and what it depends on are up)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} not answering 200 after {timeout_s}s")
+
+
 class Process:
     """A started service process whose output goes to a log file."""
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: list[str],
+        env: dict[str, str],
+        log_dir: Path,
+        own_group: bool = False,
+    ) -> None:
+        """`own_group` starts the process in its own process group, so `kill_group` can kill
+        it together with its children (a Celery worker and its pool processes)."""
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            args, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT
+            args,
+            cwd=REPO,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=own_group,
         )
+
+    def kill_group(self) -> None:
+        """SIGKILLs the process and every process in its group (see `own_group`)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
 
     def stop(self, sig_kill: bool = False) -> None:
         if self.proc.poll() is None:

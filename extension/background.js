@@ -1,0 +1,116 @@
+// The extension's service worker: keeps the ratings list cached (fetched from the edge on
+// install, then refreshed on a schedule with chrome.alarms, ETag aware) and sets the toolbar
+// badge of each tab from it. Nothing is requested per page visit: look-ups are local.
+
+import { LABELS, lookUp } from "./domain.js";
+import { DEFAULTS, getRatings, getSettings } from "./settings.js";
+
+const REFRESH_ALARM = "refresh-ratings";
+const REFRESH_MINUTES = 6 * 60;
+
+let domainsInMemory = null;
+
+async function domains() {
+  if (domainsInMemory === null) domainsInMemory = (await getRatings()).domains;
+  return domainsInMemory;
+}
+
+/** Fetches the ratings list unless the cached one is current; returns the number of domains. */
+export async function refreshRatings({ force = false } = {}) {
+  const { serverUrl } = await getSettings();
+  const cached = await getRatings();
+  const headers = {};
+  if (cached.etag && !force && cached.serverUrl === serverUrl) headers["If-None-Match"] = cached.etag;
+  let response;
+  try {
+    response = await fetch(`${serverUrl}/v1/ratings.json`, { headers, cache: "no-cache" });
+  } catch (error) {
+    console.warn("Credence: ratings list not fetched:", error.message);
+    return Object.keys(cached.domains).length;
+  }
+  if (response.status === 304) {
+    await chrome.storage.local.set({ ratings: { ...cached, fetchedAt: Date.now() } });
+    return Object.keys(cached.domains).length;
+  }
+  if (!response.ok) {
+    console.warn("Credence: ratings list answered", response.status);
+    return Object.keys(cached.domains).length;
+  }
+  const list = await response.json();
+  const ratings = {
+    domains: list.domains || {},
+    etag: response.headers.get("ETag") || "",
+    modelVersion: list.model_version || "",
+    generatedAt: list.generated_at || "",
+    serverUrl,
+    fetchedAt: Date.now(),
+  };
+  await chrome.storage.local.set({ ratings });
+  domainsInMemory = ratings.domains;
+  await refreshAllBadges();
+  return Object.keys(ratings.domains).length;
+}
+
+/** Sets a tab's badge: the score in the band's colour, or a grey "?" for unrated sites. */
+async function updateBadge(tabId, url) {
+  if (!url || !/^https?:/.test(url)) {
+    await chrome.action.setBadgeText({ tabId, text: "" });
+    return;
+  }
+  const rating = lookUp(await domains(), url);
+  const look = rating ? LABELS[rating.label] : null;
+  const text = rating ? String(Math.round(rating.score)) : "?";
+  const colour = look ? look.colour : "#5f6368";
+  const title = rating
+    ? `Credence: ${rating.domain} — ${look.text} (${Math.round(rating.score)}/100, ${rating.lists} list${rating.lists === 1 ? "" : "s"})`
+    : "Credence: this site is not on the rating lists";
+  await chrome.action.setBadgeText({ tabId, text });
+  await chrome.action.setBadgeBackgroundColor({ tabId, color: colour });
+  await chrome.action.setBadgeTextColor({ tabId, color: "#ffffff" });
+  await chrome.action.setTitle({ tabId, title });
+}
+
+async function refreshAllBadges() {
+  const tabs = await chrome.tabs.query({});
+  await Promise.all(tabs.map((tab) => updateBadge(tab.id, tab.url).catch(() => {})));
+}
+
+chrome.runtime.onInstalled.addListener(async () => {
+  const stored = await chrome.storage.local.get(Object.keys(DEFAULTS));
+  await chrome.storage.local.set({ ...DEFAULTS, ...stored });
+  await chrome.alarms.create(REFRESH_ALARM, { periodInMinutes: REFRESH_MINUTES });
+  await refreshRatings();
+});
+
+chrome.runtime.onStartup.addListener(async () => {
+  if (!(await chrome.alarms.get(REFRESH_ALARM))) {
+    await chrome.alarms.create(REFRESH_ALARM, { periodInMinutes: REFRESH_MINUTES });
+  }
+  const { fetchedAt } = await getRatings();
+  if (Date.now() - fetchedAt > REFRESH_MINUTES * 60 * 1000) await refreshRatings();
+});
+
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === REFRESH_ALARM) refreshRatings();
+});
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === "local" && changes.serverUrl) refreshRatings({ force: true });
+});
+
+chrome.tabs.onUpdated.addListener((tabId, changeInfo, tab) => {
+  if (changeInfo.url || changeInfo.status === "complete") updateBadge(tabId, tab.url);
+});
+
+chrome.tabs.onActivated.addListener(async ({ tabId }) => {
+  const tab = await chrome.tabs.get(tabId);
+  updateBadge(tabId, tab.url);
+});
+
+chrome.runtime.onMessage.addListener((message, _sender, reply) => {
+  if (message && message.type === "refresh-ratings") {
+    refreshRatings({ force: true }).then((count) => reply({ count }));
+    return true;
+  }
+  return false;
+});

@@ -1,0 +1,85 @@
+// Site look-ups in the locally cached ratings list: which rated domain a page belongs to.
+// No Public Suffix List is downloaded: the host and then each parent domain are tried in the
+// ratings map, stopping at the registrable domain (two labels, or three under the common
+// multi-part suffixes below).
+
+const STRIPPED_PREFIXES = ["www.", "m.", "amp."];
+
+const MULTI_PART_SUFFIXES = new Set([
+  "co.uk", "org.uk", "ac.uk", "gov.uk", "me.uk", "ltd.uk", "plc.uk", "net.uk",
+  "com.au", "net.au", "org.au", "edu.au", "gov.au", "asn.au", "id.au",
+  "co.nz", "org.nz", "net.nz", "govt.nz", "ac.nz",
+  "co.za", "org.za", "gov.za", "co.in", "net.in", "org.in", "gov.in",
+  "co.jp", "ne.jp", "or.jp", "ac.jp", "go.jp", "co.kr", "or.kr",
+  "com.br", "org.br", "gov.br", "net.br", "com.mx", "org.mx", "gob.mx",
+  "com.ar", "com.tr", "org.tr", "com.cn", "org.cn", "net.cn", "gov.cn",
+  "com.hk", "com.sg", "com.my", "com.ph", "com.pk", "com.ng", "com.eg", "com.sa",
+  "co.il", "org.il", "co.id", "or.id", "com.ua", "co.ke", "com.gh",
+]);
+
+/** The page's host, lower case, without "www.", "m." or "amp."; "" for non-web URLs. */
+export function siteHost(url) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "";
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return "";
+  let host = parsed.hostname.toLowerCase().replace(/\.$/, "");
+  let stripped = true;
+  while (stripped) {
+    stripped = false;
+    for (const prefix of STRIPPED_PREFIXES) {
+      if (host.startsWith(prefix) && host.split(".").length > 2) {
+        host = host.slice(prefix.length);
+        stripped = true;
+      }
+    }
+  }
+  return host;
+}
+
+function isIpAddress(host) {
+  return /^[\d.]+$/.test(host) || host.includes(":") || host.startsWith("[");
+}
+
+/** The registrable domain of a host ("news.bbc.co.uk" -> "bbc.co.uk"); "" when it has none. */
+export function registrableDomain(host) {
+  if (!host || isIpAddress(host)) return "";
+  const labels = host.split(".");
+  if (labels.length < 2) return "";
+  const lastTwo = labels.slice(-2).join(".");
+  const size = MULTI_PART_SUFFIXES.has(lastTwo) ? 3 : 2;
+  return labels.length >= size ? labels.slice(-size).join(".") : "";
+}
+
+/** The host, then its parents down to the registrable domain, most specific first. */
+export function candidateDomains(host) {
+  const registrable = registrableDomain(host);
+  if (!registrable) return [];
+  const labels = host.split(".");
+  const floor = registrable.split(".").length;
+  const out = [];
+  for (let i = 0; labels.length - i >= floor; i += 1) out.push(labels.slice(i).join("."));
+  return out;
+}
+
+/** The rating of the site at `url` in `domains`: {domain, score, label, lists} or null. */
+export function lookUp(domains, url) {
+  const host = siteHost(url);
+  for (const candidate of candidateDomains(host)) {
+    const entry = domains && domains[candidate];
+    if (entry) return { domain: candidate, score: entry[0], label: entry[1], lists: entry[2] };
+  }
+  return null;
+}
+
+/** Labels of the credence.v1.Label codes in the ratings list. */
+export const LABELS = {
+  1: { text: "High credibility", colour: "#137333", band: "high" },
+  2: { text: "Generally credible", colour: "#137333", band: "high" },
+  3: { text: "Proceed with caution", colour: "#b45309", band: "caution" },
+  4: { text: "Low credibility", colour: "#b3261e", band: "low" },
+};
+export const UNRATED = { text: "Not rated", colour: "#5f6368", band: "unrated" };
