@@ -24,7 +24,12 @@ app = typer.Typer(
 )
 
 _UNKNOWN_SITE = "https://unknown.invalid/"
-_SUBCOMMANDS = ("services.fetcher.cli", "services.matcher.cli", "services.scorer.cli")
+_SUBCOMMANDS = (
+    "services.fetcher.cli",
+    "services.matcher.cli",
+    "services.scorer.cli",
+    "services.auth.cli",
+)
 
 
 class State:
@@ -32,6 +37,7 @@ class State:
 
     server: str = ""
     api_key: str = ""
+    tls_ca: str = ""
 
 
 @app.callback()
@@ -40,10 +46,13 @@ def main(
         "", "--server", envvar="CREDENCE_SERVER", help="HOST:PORT of a running stack."
     ),
     api_key: str = typer.Option("", "--api-key", envvar="CREDENCE_API_KEY", help="API key."),
+    tls_ca: str = typer.Option(
+        "", "--tls-ca", envvar="CREDENCE_TLS_CA", help="Use TLS to --server, trusting this CA."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log to stderr."),
 ) -> None:
     """Runs in this process unless --server names a running stack."""
-    State.server, State.api_key = server, api_key
+    State.server, State.api_key, State.tls_ca = server, api_key, tls_ca
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, stream=sys.stderr)
     if not server:
         os.environ.setdefault("CREDENCE_EMBEDDED", "1")
@@ -92,9 +101,15 @@ def _score_embedded(url: str, html: str, text: str) -> report_pb2.Report:
 
 
 def _score_remote(url: str, html: str, text: str, timeout_s: float) -> report_pb2.Report:
-    from services.client import CredenceClient
+    from services.client import CredenceClient, Tls
+    from services.common.tls import TlsConfigError
 
-    with CredenceClient(State.server, State.api_key, timeout_s=timeout_s) as client:
+    try:
+        tls = Tls(ca_file=State.tls_ca) if State.tls_ca else None
+        client = CredenceClient(State.server, State.api_key, timeout_s=timeout_s, tls=tls)
+    except TlsConfigError as error:
+        raise invalid_argument("--tls-ca", str(error), "TLS_CA_UNREADABLE") from error
+    with client:
         response: reliability_pb2.ScoreUrlResponse | reliability_pb2.ScoreArticleResponse
         if html or text:
             response = client.score_article(url, html=html, text=text)

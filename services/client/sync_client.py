@@ -1,33 +1,59 @@
-"""The blocking client of ReliabilityService: deadlines on every call, retries with backoff
-for UNAVAILABLE only, and waiting for a pending job by polling GetReport."""
+"""The blocking client of ReliabilityService: deadlines on every call, retries with
+exponential backoff and jitter for UNAVAILABLE only, an API key on every call, TLS, waiting
+for a pending job, and the WatchReport and ScoreBatch streams."""
 
 from __future__ import annotations
 
-import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import grpc
 from credence.v1 import reliability_pb2, reliability_pb2_grpc, report_pb2
 
+from services.client.options import API_KEY_HEADER, Tls, metadata
+from services.client.retry import RetryPolicy
 from services.common.channels import sync_channel
 from services.common.errors import CredenceError, from_rpc_error
 
 R = TypeVar("R")
 
-API_KEY_HEADER = "x-api-key"
-_RETRIES = 3
+__all__ = ["API_KEY_HEADER", "CredenceClient", "Tls"]
+
+
+def job_outcome(
+    record: reliability_pb2.GetReportResponse | reliability_pb2.WatchReportResponse,
+) -> report_pb2.Report | None:
+    """The report of a finished job; raises its failure; None while it runs."""
+    if record.job.state == reliability_pb2.JOB_STATE_DONE:
+        return record.report
+    if record.job.state == reliability_pb2.JOB_STATE_FAILED:
+        raise CredenceError(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            record.job.error_reason or "JOB_FAILED",
+            record.job.error_message or "the job failed",
+            metadata={"job_id": record.job.id, "stage": record.job.stage},
+        )
+    return None
 
 
 class CredenceClient:
-    """Calls a Credence stack at `address` ("host:port")."""
+    """Calls a Credence stack at `address` ("host:port"); plaintext unless `tls` is given."""
 
-    def __init__(self, address: str, api_key: str = "", timeout_s: float = 30.0) -> None:
-        self._channel = sync_channel(address)
+    def __init__(
+        self,
+        address: str,
+        api_key: str = "",
+        timeout_s: float = 30.0,
+        tls: Tls | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        credentials = tls.credentials() if tls is not None else None
+        self._channel = sync_channel(address, credentials)
         self._stub = reliability_pb2_grpc.ReliabilityServiceStub(self._channel)
-        self._metadata = [(API_KEY_HEADER, api_key)] if api_key else []
+        self._metadata = metadata(api_key)
         self._timeout_s = timeout_s
+        self._retry = retry or RetryPolicy()
 
     def close(self) -> None:
         self._channel.close()
@@ -55,22 +81,45 @@ class CredenceClient:
         request = reliability_pb2.GetSourceRatingRequest(domain=domain)
         return self._call(self._stub.GetSourceRating, request).rating
 
+    def watch_report(
+        self, job_id: str, timeout_s: float | None = None
+    ) -> Iterator[reliability_pb2.WatchReportResponse]:
+        """The job's progress, one message per change, the last one with the report."""
+        request = reliability_pb2.WatchReportRequest(job_id=job_id)
+        stream = self._stub.WatchReport(
+            request, timeout=timeout_s or self._timeout_s, metadata=self._metadata
+        )
+        try:
+            yield from stream
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from None
+        finally:
+            stream.cancel()
+
+    def score_batch(
+        self, items: Iterable[reliability_pb2.ScoreBatchRequest], timeout_s: float | None = None
+    ) -> Iterator[reliability_pb2.ScoreBatchResponse]:
+        """Sends `items` (read lazily, as the server makes room) and yields each answer as it
+        arrives, in any order; a failed item is an answer with error_reason set."""
+        stream = self._stub.ScoreBatch(
+            iter(items), timeout=timeout_s or self._timeout_s, metadata=self._metadata
+        )
+        try:
+            yield from stream
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from None
+        finally:
+            stream.cancel()
+
     def wait_report(self, job: reliability_pb2.Job, timeout_s: float) -> report_pb2.Report:
         """Polls GetReport until the job is done; raises its failure as a CredenceError."""
         give_up = time.monotonic() + timeout_s
         delay = 0.1
         while True:
             record = self.get_report(job.id) if job.id else None
-            current = record.job if record else job
-            if current.state == reliability_pb2.JOB_STATE_DONE and record is not None:
-                return record.report
-            if current.state == reliability_pb2.JOB_STATE_FAILED:
-                raise CredenceError(
-                    grpc.StatusCode.FAILED_PRECONDITION,
-                    current.error_reason,
-                    current.error_message,
-                    metadata={"job_id": current.id, "stage": current.stage},
-                )
+            report = job_outcome(record or reliability_pb2.GetReportResponse(job=job))
+            if report is not None:
+                return report
             if time.monotonic() + delay > give_up:
                 raise CredenceError(
                     grpc.StatusCode.DEADLINE_EXCEEDED,
@@ -82,12 +131,13 @@ class CredenceClient:
             delay = min(delay * 2, 1.0)
 
     def _call(self, rpc: Callable[..., R], request: Any) -> R:
-        for attempt in range(_RETRIES + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 return rpc(request, timeout=self._timeout_s, metadata=self._metadata)
             except grpc.RpcError as error:
                 failure = from_rpc_error(error)
-                if failure.code != grpc.StatusCode.UNAVAILABLE or attempt == _RETRIES:
+                if not self._retry.should_retry(failure, attempt):
                     raise failure from None
-                time.sleep(0.2 * (2**attempt) * random.uniform(0.5, 1.5))
-        raise AssertionError("unreachable")
+            time.sleep(self._retry.backoff(attempt - 1))

@@ -60,14 +60,28 @@ class _AsyncContextInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
         return await continuation(new, request)
 
 
-def sync_channel(address: str) -> grpc.Channel:
-    """A blocking channel (Celery tasks, the CLI) that propagates the request id."""
-    channel = grpc.insecure_channel(address, options=_CHANNEL_OPTIONS)
+def sync_channel(address: str, credentials: grpc.ChannelCredentials | None = None) -> grpc.Channel:
+    """A blocking channel (Celery tasks, the CLI) that propagates the request id; TLS when
+    `credentials` are given."""
+    if credentials is not None:
+        channel = grpc.secure_channel(address, credentials, options=_CHANNEL_OPTIONS)
+    else:
+        channel = grpc.insecure_channel(address, options=_CHANNEL_OPTIONS)
     return grpc.intercept_channel(channel, _SyncContextInterceptor())
 
 
-def async_channel(address: str) -> grpc.aio.Channel:
-    """An asyncio channel (servers calling servers) that propagates the request id."""
+def async_channel(
+    address: str, credentials: grpc.ChannelCredentials | None = None
+) -> grpc.aio.Channel:
+    """An asyncio channel (servers calling servers, the asyncio client) that propagates the
+    request id; TLS when `credentials` are given."""
+    if credentials is not None:
+        return grpc.aio.secure_channel(
+            address,
+            credentials,
+            options=_CHANNEL_OPTIONS,
+            interceptors=[_AsyncContextInterceptor()],
+        )
     return grpc.aio.insecure_channel(
         address, options=_CHANNEL_OPTIONS, interceptors=[_AsyncContextInterceptor()]
     )

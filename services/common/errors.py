@@ -8,9 +8,11 @@ Service code raises `CredenceError`; the server interceptor turns it into a rich
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -26,6 +28,9 @@ class CredenceError(Exception):
     message: str
     metadata: dict[str, str] = field(default_factory=dict)
     field_violations: list[tuple[str, str]] = field(default_factory=list)
+    details: list[Message] = field(default_factory=list)
+    """Further `google.rpc` detail messages (QuotaFailure, RetryInfo, ...), sent after
+    ErrorInfo and BadRequest, and read back by `from_rpc_error`."""
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.message}"
@@ -49,6 +54,7 @@ class CredenceError(Exception):
                 ]
             )
             details.append(_pack(bad))
+        details.extend(_pack(extra) for extra in self.details)
         return status_pb2.Status(code=self.code.value[0], message=self.message, details=details)
 
     def to_dict(self) -> dict[str, object]:
@@ -64,8 +70,31 @@ class CredenceError(Exception):
             out["field_violations"] = [
                 {"field": f, "description": d} for f, d in self.field_violations
             ]
+        retry = self.detail(error_details_pb2.RetryInfo)
+        if retry is not None:
+            out["retry_after_s"] = retry.retry_delay.ToTimedelta().total_seconds()
         return out
 
+    def detail(self, kind: type[D]) -> D | None:
+        """The first extra detail of type `kind` (e.g. RetryInfo), or None."""
+        for detail in self.details:
+            if isinstance(detail, kind):
+                return detail
+        return None
+
+
+D = TypeVar("D", bound=Message)
+
+# Detail types `from_rpc_error` reads back besides ErrorInfo and BadRequest.
+_EXTRA_DETAIL_TYPES: tuple[type[Message], ...] = (
+    error_details_pb2.QuotaFailure,
+    error_details_pb2.RetryInfo,
+    error_details_pb2.PreconditionFailure,
+    error_details_pb2.ResourceInfo,
+    error_details_pb2.Help,
+    error_details_pb2.LocalizedMessage,
+    error_details_pb2.DebugInfo,
+)
 
 TRANSIENT_CODES = frozenset(
     {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.ABORTED}
@@ -95,10 +124,17 @@ def unavailable(what: str, detail: str) -> CredenceError:
     """A dependency that could not be reached."""
     return CredenceError(
         grpc.StatusCode.UNAVAILABLE,
-        f"{what.upper()}_UNAVAILABLE",
+        f"{what.upper().replace(' ', '_')}_UNAVAILABLE",
         f"{what} is unavailable: {detail}",
         metadata={"dependency": what},
     )
+
+
+def retry_info(delay_s: float) -> error_details_pb2.RetryInfo:
+    """A RetryInfo detail: the client should wait `delay_s` seconds before retrying."""
+    delay = duration_pb2.Duration()
+    delay.FromNanoseconds(max(0, round(delay_s * 1e9)))
+    return error_details_pb2.RetryInfo(retry_delay=delay)
 
 
 def from_rpc_error(error: grpc.RpcError) -> CredenceError:
@@ -108,6 +144,7 @@ def from_rpc_error(error: grpc.RpcError) -> CredenceError:
     reason = code.name if code else "UNKNOWN"
     metadata: dict[str, str] = {}
     violations: list[tuple[str, str]] = []
+    extra: list[Message] = []
     status = None
     try:
         status = rpc_status.from_call(error)
@@ -121,7 +158,18 @@ def from_rpc_error(error: grpc.RpcError) -> CredenceError:
                 reason, metadata = info.reason, dict(info.metadata)
             elif detail.Unpack(bad):
                 violations = [(v.field, v.description) for v in bad.field_violations]
-    return CredenceError(code, reason, message, metadata, violations)
+            else:
+                extra.extend(_unpack_known(detail))
+    return CredenceError(code, reason, message, metadata, violations, extra)
+
+
+def _unpack_known(detail: any_pb2.Any) -> list[Message]:
+    for kind in _EXTRA_DETAIL_TYPES:
+        if detail.Is(kind.DESCRIPTOR):  # type: ignore[arg-type]
+            message = kind()
+            detail.Unpack(message)
+            return [message]
+    return []
 
 
 def status_code_name(code: int) -> str:

@@ -168,10 +168,21 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):
 class GrpcServer:
     """A started grpc.aio server with health and reflection; `stop` drains it gracefully."""
 
-    def __init__(self, name: str, specs: Sequence[ServiceSpec], address: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        specs: Sequence[ServiceSpec],
+        address: str,
+        interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+        credentials: grpc.ServerCredentials | None = None,
+    ) -> None:
+        """`interceptors` run inside the context interceptor (so their CredenceErrors become
+        rich statuses); `credentials` binds a TLS port instead of a plaintext one."""
         self.name = name
         self._specs = specs
         self._address = address
+        self._interceptors = list(interceptors)
+        self._credentials = credentials
         self.port = 0
         self._server: grpc.aio.Server | None = None
         self._health: health.aio.HealthServicer | None = None
@@ -188,7 +199,7 @@ class GrpcServer:
 
         The server is made here, inside the running event loop, never before it."""
         self._server = grpc.aio.server(
-            interceptors=[ContextInterceptor()],
+            interceptors=[ContextInterceptor(), *self._interceptors],
             options=[("grpc.max_receive_message_length", 32 * 1024 * 1024)],
         )
         self._health = health.aio.HealthServicer()
@@ -199,7 +210,10 @@ class GrpcServer:
         reflection.enable_server_reflection(
             [*names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
         )
-        self.port = self.server.add_insecure_port(self._address)
+        if self._credentials is not None:
+            self.port = self.server.add_secure_port(self._address, self._credentials)
+        else:
+            self.port = self.server.add_insecure_port(self._address)
         if self.port == 0:
             raise RuntimeError(f"cannot bind {self._address}")
         await self.server.start()
@@ -208,20 +222,33 @@ class GrpcServer:
         _LOGGER.info("%s serving on port %d", self.name, self.port)
         return self.port
 
-    async def stop(self, grace: float) -> None:
-        """Health NOT_SERVING, then let in-flight calls finish for up to `grace` seconds."""
+    async def stop(self, grace: float, announce_s: float = 0.0) -> None:
+        """Health NOT_SERVING; for `announce_s` seconds new calls are still accepted (so load
+        balancers see NOT_SERVING and route away), then in-flight calls get up to `grace`
+        seconds to finish while new ones are refused."""
         _LOGGER.info("%s shutting down (grace %.1fs)", self.name, grace)
         if self._health is not None:
             await self._health.enter_graceful_shutdown()
+        if announce_s > 0:
+            await asyncio.sleep(announce_s)
         await self.server.stop(grace)
 
 
-async def run_until_signalled(server: GrpcServer, grace: float) -> None:
-    """Starts `server` and serves until SIGTERM or SIGINT, then shuts down gracefully."""
+async def run_until_signalled(
+    server: GrpcServer, grace: float, announce_s: float | None = None
+) -> None:
+    """Starts `server` and serves until SIGTERM or SIGINT, then shuts down gracefully.
+
+    `announce_s` defaults to the `shutdown_announce_s` setting."""
+    if announce_s is None:
+        from services.common.config import get_settings
+
+        announce_s = get_settings().shutdown_announce_s
     await server.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    await server.stop(grace)
+    await server.stop(grace, announce_s)
+    _LOGGER.info("%s stopped", server.name)

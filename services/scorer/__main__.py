@@ -11,7 +11,7 @@ from services.common.log import configure_logging
 from services.common.metrics import BUILD_INFO, start_metrics_server
 from services.common.server import GrpcServer, run_until_signalled
 from services.pipeline import runtime
-from services.scorer import front_door, scoring_service
+from services.scorer import front_door, partner_api, scoring_service
 from services.scorer.ratings import RatingsStore
 from services.scorer.report import MODEL_VERSION, Scorer
 
@@ -27,12 +27,21 @@ async def serve() -> None:
     reliability = front_door.ReliabilityServicer(
         settings, scorer, runtime.report_cache(), runtime.job_records()
     )
+    guards = partner_api.interceptors(settings)
     server = GrpcServer(
         "scorer",
         [front_door.service_spec(reliability), scoring_service.service_spec(scorer)],
         settings.scorer_addr,
+        interceptors=guards,
     )
-    await run_until_signalled(server, settings.grace_s)
+    public = partner_api.public_server(settings, front_door.service_spec(reliability), guards)
+    if public is not None:
+        await public.start()
+    try:
+        await run_until_signalled(server, settings.grace_s)
+    finally:
+        if public is not None:
+            await public.stop(settings.grace_s)
 
 
 if __name__ == "__main__":

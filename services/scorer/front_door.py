@@ -5,30 +5,34 @@ caller's deadline; past it, the caller gets the job id to poll with GetReport.""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+from collections.abc import AsyncIterator
 
 import grpc
 from credence.v1 import reliability_pb2, reliability_pb2_grpc, report_pb2
 
+from services.auth.interceptor import caller_var
 from services.common import metrics
 from services.common.cache import Cache
 from services.common.config import Settings
-from services.common.errors import CredenceError, invalid_argument
+from services.common.errors import CredenceError
 from services.common.server import ServiceSpec
-from services.common.urls import canonical_url, validate_url
+from services.common.urls import canonical_url
 from services.pipeline import keys
 from services.pipeline.jobs import JobRecords
 from services.pipeline.submit import JobInput, start_or_join
+from services.scorer import validation
+from services.scorer.batch import BatchLimits, BatchStats, run_batch
 from services.scorer.job_waiter import JobWaiter
 from services.scorer.report import MODEL_VERSION, Scorer
+from services.scorer.watch import watch_job
 
 _LOGGER = logging.getLogger(__name__)
 
 _DEADLINE_MARGIN_S = 0.15
-MAX_JOB_ID_LENGTH = 64
-MAX_DOMAIN_LENGTH = 2048
-
 JobResult = tuple[reliability_pb2.GetReportResponse, bool]
+BatchResponse = reliability_pb2.ScoreBatchResponse
 
 
 def _cached_record(raw: bytes) -> reliability_pb2.GetReportResponse:
@@ -39,14 +43,15 @@ def _cached_record(raw: bytes) -> reliability_pb2.GetReportResponse:
     )
 
 
-def _validate_article(request: reliability_pb2.ScoreArticleRequest, max_bytes: int) -> str:
-    url = validate_url(request.url)
-    if bool(request.html) == bool(request.text):
-        raise invalid_argument("html", "set exactly one of html and text", "ARTICLE_BODY_MISSING")
-    body_field, body = ("html", request.html) if request.html else ("text", request.text)
-    if len(body.encode()) > max_bytes:
-        raise invalid_argument(body_field, f"larger than {max_bytes} bytes", "BODY_TOO_LARGE")
-    return url
+def job_input(url: str, html: str = "", text: str = "") -> JobInput:
+    """The job for an article: keyed by URL, or by URL and content when the caller sent it."""
+    body = html or text
+    canonical = canonical_url(url)
+    if body:
+        key = keys.content_report_key(MODEL_VERSION, canonical, body)
+    else:
+        key = keys.report_key(MODEL_VERSION, canonical)
+    return JobInput(url, key, html=html, text=text)
 
 
 class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
@@ -61,22 +66,22 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         self._records = records
         self._waiter = JobWaiter(records)
         self._starting: dict[str, asyncio.Task[tuple[str, bool]]] = {}
+        self._batch_limits = BatchLimits(settings.batch_max_items, settings.batch_max_in_flight)
+        self.batch_peak = 0
+        """The most items any ScoreBatch stream of this servicer held in flight."""
 
     async def ScoreUrl(
         self, request: reliability_pb2.ScoreUrlRequest, context: grpc.aio.ServicerContext
     ) -> reliability_pb2.ScoreUrlResponse:
-        url = validate_url(request.url)
-        key = keys.report_key(MODEL_VERSION, canonical_url(url))
-        record, cached = await self._score(JobInput(url, key), request.refresh, context)
+        url = validation.score_url(request)
+        record, cached = await self._score(job_input(url), request.refresh, context)
         return reliability_pb2.ScoreUrlResponse(job=record.job, report=record.report, cached=cached)
 
     async def ScoreArticle(
         self, request: reliability_pb2.ScoreArticleRequest, context: grpc.aio.ServicerContext
     ) -> reliability_pb2.ScoreArticleResponse:
-        url = _validate_article(request, self._settings.max_body_bytes)
-        body = request.html or request.text
-        key = keys.content_report_key(MODEL_VERSION, canonical_url(url), body)
-        job = JobInput(url, key, html=request.html, text=request.text)
+        url = validation.score_article(request, self._settings.max_body_bytes)
+        job = job_input(url, request.html, request.text)
         record, cached = await self._score(job, False, context)
         return reliability_pb2.ScoreArticleResponse(
             job=record.job, report=record.report, cached=cached
@@ -85,22 +90,14 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
     async def GetSourceRating(
         self, request: reliability_pb2.GetSourceRatingRequest, context: grpc.aio.ServicerContext
     ) -> reliability_pb2.GetSourceRatingResponse:
-        domain = request.domain.strip()
-        if not domain:
-            raise invalid_argument("domain", "must not be empty", "DOMAIN_EMPTY")
-        if len(domain) > MAX_DOMAIN_LENGTH or any(c.isspace() for c in domain):
-            raise invalid_argument("domain", "is not a domain name or URL", "DOMAIN_MALFORMED")
+        domain = validation.domain(request.domain)
         rating = await asyncio.to_thread(self._scorer.source_rating, domain)
         return reliability_pb2.GetSourceRatingResponse(rating=rating)
 
     async def GetReport(
         self, request: reliability_pb2.GetReportRequest, context: grpc.aio.ServicerContext
     ) -> reliability_pb2.GetReportResponse:
-        job_id = request.job_id.strip()
-        if not job_id:
-            raise invalid_argument("job_id", "must not be empty", "JOB_ID_EMPTY")
-        if len(job_id) > MAX_JOB_ID_LENGTH or not job_id.isalnum():
-            raise invalid_argument("job_id", "is not a job id", "JOB_ID_MALFORMED")
+        job_id = validation.job_id(request.job_id)
         record = await self._records.aget(job_id)
         if record is None:
             raise CredenceError(
@@ -111,6 +108,49 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
             )
         return record
 
+    async def WatchReport(
+        self, request: reliability_pb2.WatchReportRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[reliability_pb2.WatchReportResponse]:
+        job_id = validation.job_id(request.job_id)
+        async for update in watch_job(self._records, job_id, self._settings.watch_max_s):
+            yield update
+
+    async def ScoreBatch(
+        self,
+        request_iterator: AsyncIterator[reliability_pb2.ScoreBatchRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> AsyncIterator[reliability_pb2.ScoreBatchResponse]:
+        caller = caller_var.get()
+        stats = BatchStats()
+
+        async def score(item: reliability_pb2.ScoreBatchRequest) -> BatchResponse:
+            return await self._score_item(item, context)
+
+        try:
+            async for answer in run_batch(
+                request_iterator,
+                score,
+                self._batch_limits,
+                stats,
+                caller.pace if caller is not None else None,
+            ):
+                yield answer
+        finally:
+            self.batch_peak = max(self.batch_peak, stats.peak)
+
+    async def _score_item(
+        self, item: reliability_pb2.ScoreBatchRequest, context: grpc.aio.ServicerContext
+    ) -> BatchResponse:
+        url = validation.batch_item(item, self._settings.max_body_bytes)
+        record, cached = await self._score(job_input(url, item.html, item.text), False, context)
+        answer = BatchResponse(item_id=item.item_id, job=record.job, cached=cached)
+        if record.job.state == reliability_pb2.JOB_STATE_DONE:
+            answer.report.CopyFrom(record.report)
+        elif record.job.state == reliability_pb2.JOB_STATE_FAILED:
+            answer.error_reason = record.job.error_reason or "JOB_FAILED"
+            answer.error_message = record.job.error_message
+        return answer
+
     async def _score(
         self, job: JobInput, refresh: bool, context: grpc.aio.ServicerContext
     ) -> JobResult:
@@ -120,6 +160,8 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
                 metrics.CACHE_REQUESTS.labels("hit").inc()
                 return _cached_record(raw), True
         metrics.CACHE_REQUESTS.labels("miss").inc()
+        remaining = context.time_remaining() or 0.0
+        job = dataclasses.replace(job, timeout_s=max(self._settings.job_timeout_s, remaining))
         job_id, _ = await self._start_or_join(job)
         record = await self._waiter.wait(job_id, self._wait_budget(context))
         if record is None:

@@ -1,0 +1,1 @@
+"""API keys, per-key quotas and the server interceptor that enforces them on the partner API."""

@@ -1,0 +1,58 @@
+"""WatchReport: follows one job and sends a message each time its state or stage changes,
+ending with the report (or the failure). Job records live in Redis; the watcher polls them
+with a short backoff, so a watch costs a few reads a second and no worker involvement."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import grpc
+from credence.v1 import reliability_pb2
+
+from services.common.errors import CredenceError
+from services.pipeline.jobs import JobRecords, is_finished
+
+_FIRST_POLL_S = 0.01
+_MAX_POLL_S = 0.1
+
+
+def _not_found(job_id: str) -> CredenceError:
+    return CredenceError(
+        grpc.StatusCode.NOT_FOUND,
+        "JOB_NOT_FOUND",
+        f"no job {job_id!r}; it never existed or has expired",
+        metadata={"job_id": job_id},
+    )
+
+
+async def watch_job(
+    records: JobRecords, job_id: str, max_s: float
+) -> AsyncIterator[reliability_pb2.WatchReportResponse]:
+    """Yields the job as it is, then each change; the last message is the finished job."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + max_s
+    delay = _FIRST_POLL_S
+    last: tuple[int, str] | None = None
+    while True:
+        record = await records.aget(job_id)
+        if record is None:
+            raise _not_found(job_id)
+        now = (record.job.state, record.job.stage)
+        if now != last:
+            last = now
+            update = reliability_pb2.WatchReportResponse(job=record.job)
+            if record.job.state == reliability_pb2.JOB_STATE_DONE:
+                update.report.CopyFrom(record.report)
+            yield update
+        if is_finished(record):
+            return
+        if loop.time() > give_up:
+            raise CredenceError(
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+                "JOB_STILL_RUNNING",
+                f"job {job_id} still runs after {max_s:g}s of watching; watch it again",
+                metadata={"job_id": job_id},
+            )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, _MAX_POLL_S)
