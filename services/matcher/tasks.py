@@ -1,0 +1,115 @@
+"""Celery tasks that keep the wire index fresh: periodic pulls of RSS feeds, the NYT and
+GDELT APIs, and one-off loads of local corpora.
+
+The Celery app is not created here: `register_tasks(app)` adds the tasks to the app it is
+given, and `register_default()` imports the pipeline's app lazily, so importing this module
+never needs a broker. Tasks are idempotent (the index skips held stories), acknowledged
+late, and retried with backoff and jitter on transient errors only; a rate limit waits as
+long as the source asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import httpx
+
+from services.common.config import get_settings
+from services.matcher.index import TantivyIndex, open_index
+from services.matcher.ingest import ingest, local_adapter
+from services.matcher.sources.base import RateLimitedError, SourceAdapter, SourceError
+from services.matcher.sources.remote import GdeltAdapter, NytAdapter, RssAdapter
+
+_LOGGER = logging.getLogger(__name__)
+
+HTTP_TIMEOUT_S = 20.0
+
+
+@lru_cache(maxsize=1)
+def _index() -> TantivyIndex:
+    return open_index(get_settings().resolved_index_dir)
+
+
+def _client() -> httpx.Client:
+    return httpx.Client(
+        timeout=HTTP_TIMEOUT_S,
+        headers={"User-Agent": get_settings().user_agent},
+        follow_redirects=True,
+    )
+
+
+def run_adapter(adapter: SourceAdapter) -> dict[str, int]:
+    """Ingests one adapter into the process's index."""
+    added, skipped = ingest(adapter, _index())
+    return {"added": added, "skipped": skipped}
+
+
+def ingest_rss(url: str, outlet: str) -> dict[str, int]:
+    """Pulls one feed."""
+    with _client() as client:
+        return run_adapter(RssAdapter(client, url, outlet))
+
+
+def ingest_nyt(query: str, days: int = 3) -> dict[str, int]:
+    """Pulls NYT articles of the last `days` days matching `query`."""
+    end = datetime.now(UTC)
+    key = os.environ.get("CREDENCE_NYT_API_KEY", "")
+    with _client() as client:
+        return run_adapter(NytAdapter(client, key, query, end - timedelta(days=days), end))
+
+
+def ingest_gdelt(query: str, hours: int = 24) -> dict[str, int]:
+    """Pulls wire-domain articles GDELT saw in the last `hours` hours matching `query`."""
+    end = datetime.now(UTC)
+    with _client() as client:
+        return run_adapter(GdeltAdapter(client, query, end - timedelta(hours=hours), end))
+
+
+def ingest_local(source: str, limit: int | None = None) -> dict[str, int]:
+    """Loads a corpus of the data folder."""
+    return run_adapter(local_adapter(source, get_settings().data_dir, limit))
+
+
+def _retrying(task: Any, func: Any, *args: Any, **kwargs: Any) -> dict[str, int]:
+    try:
+        return dict(func(*args, **kwargs))
+    except RateLimitedError as error:
+        raise task.retry(exc=error, countdown=error.retry_after_s) from error
+    except SourceError as error:
+        if error.transient:
+            countdown = min(600, 2**task.request.retries * 10)
+            raise task.retry(exc=error, countdown=countdown) from error
+        _LOGGER.warning("ingestion failed, not retrying: %s", error)
+        raise
+
+
+def register_tasks(app: Any) -> dict[str, Any]:
+    """Defines the ingestion tasks on `app`; returns them by short name."""
+    options: dict[str, Any] = {"bind": True, "acks_late": True, "max_retries": 5}
+    funcs = {
+        "rss": ingest_rss,
+        "nyt": ingest_nyt,
+        "gdelt": ingest_gdelt,
+        "local": ingest_local,
+    }
+    tasks: dict[str, Any] = {}
+    for short, func in funcs.items():
+
+        def body(self: Any, *args: Any, _func: Any = func, **kwargs: Any) -> dict[str, int]:
+            return _retrying(self, _func, *args, **kwargs)
+
+        body.__name__ = func.__name__
+        body.__doc__ = func.__doc__
+        tasks[short] = app.task(name=f"credence.matcher.{func.__name__}", **options)(body)
+    return tasks
+
+
+def register_default() -> dict[str, Any]:
+    """Defines the tasks on the pipeline's Celery app (imported only when called)."""
+    from services.pipeline.celery_app import app
+
+    return register_tasks(app)
