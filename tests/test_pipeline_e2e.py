@@ -128,3 +128,31 @@ def test_source_rating(front, data_dir) -> None:
     assert reply.rating.domain == "reuters.com"
     assert reply.rating.known
     assert reply.rating.score >= 60
+
+
+def test_cli_scores_through_a_running_stack(stack: Stack) -> None:
+    import json
+    import subprocess
+    import sys
+
+    with page_server() as (base, _):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "services.cli",
+                "--server",
+                stack.scorer_addr,
+                "score",
+                f"{base}/news/cli-story",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["title"].startswith("City council approves")
+    assert 0 <= report["score"] <= 100
