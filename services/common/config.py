@@ -175,6 +175,29 @@ class Settings(BaseSettings):
         default=8 * 1024 * 1024, description="Largest request body the edge reads."
     )
 
+    # Operations: metrics scraped by the status page, tracing.
+    status_targets: dict[str, str] = Field(
+        default_factory=lambda: {
+            "fetcher": "http://127.0.0.1:9101/metrics",
+            "matcher": "http://127.0.0.1:9102/metrics",
+            "scorer": "http://127.0.0.1:9103/metrics",
+            "worker": "http://127.0.0.1:9104/metrics",
+        },
+        description="The /metrics URL of each process the edge's status page reads, by"
+        " service name (JSON object); the edge adds its own.",
+    )
+    status_recent_reports: int = Field(
+        default=10, description="How many of the latest reports the status page lists."
+    )
+    otel_endpoint: str = Field(
+        default="",
+        description="OTLP/gRPC collector for OpenTelemetry traces (e.g."
+        " http://otel-collector:4317); empty turns tracing off.",
+    )
+    otel_export_delay_ms: int = Field(
+        default=2000, description="How often finished spans are sent to the collector."
+    )
+
     # Logging.
     log_level: str = Field(default="INFO", description="Root log level.")
     log_json: bool = Field(default=True, description="Log one JSON object per line.")

@@ -18,8 +18,9 @@ from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 
 from services.common import metrics
+from services.common.channels import JOB_ID_HEADER
 from services.common.errors import CredenceError
-from services.common.log import REQUEST_ID_HEADER, new_request_id, request_id_var
+from services.common.log import REQUEST_ID_HEADER, job_id_var, new_request_id, request_id_var
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -37,11 +38,15 @@ def _split_method(full_method: str) -> tuple[str, str]:
     return service, method
 
 
-def _request_id(details: grpc.HandlerCallDetails) -> str:
+def _header(details: grpc.HandlerCallDetails, name: str) -> str:
     for key, value in details.invocation_metadata or ():
-        if key == REQUEST_ID_HEADER and isinstance(value, str) and value:
+        if key == name and isinstance(value, str) and value:
             return value[:128]
-    return new_request_id()
+    return ""
+
+
+def _request_id(details: grpc.HandlerCallDetails) -> str:
+    return _header(details, REQUEST_ID_HEADER) or new_request_id()
 
 
 async def _fail(context: grpc.aio.ServicerContext, error: CredenceError) -> None:
@@ -55,9 +60,73 @@ def _code_of(context: grpc.aio.ServicerContext) -> str:
     return code.name if isinstance(code, grpc.StatusCode) else str(code)
 
 
+def _is_abort(error: BaseException) -> bool:
+    return isinstance(error, grpc.aio.AbortError) or type(error).__name__ == "AbortError"
+
+
+@dataclass
+class _Call:
+    """One RPC being served: its labels, ids and clock, and how it is counted and logged."""
+
+    kind: str
+    service: str
+    method: str
+    request_id: str
+    job_id: str
+    start: float = 0.0
+    code: str = "OK"
+
+    def begin(self) -> None:
+        request_id_var.set(self.request_id)
+        job_id_var.set(self.job_id)
+        metrics.GRPC_STARTED.labels(self.kind, self.service, self.method).inc()
+        self.start = time.perf_counter()
+
+    def received(self) -> None:
+        metrics.GRPC_MSG_RECEIVED.labels(self.kind, self.service, self.method).inc()
+
+    def sent(self) -> None:
+        metrics.GRPC_MSG_SENT.labels(self.kind, self.service, self.method).inc()
+
+    def end(self, context: grpc.aio.ServicerContext) -> None:
+        if self.code == "OK":
+            self.code = _code_of(context)
+        elapsed = time.perf_counter() - self.start
+        labels = (self.kind, self.service, self.method)
+        metrics.GRPC_HANDLED.labels(*labels, self.code).inc()
+        metrics.GRPC_HANDLING.labels(*labels).observe(elapsed)
+        _LOGGER.info(
+            "%s/%s %s in %.1f ms",
+            self.service,
+            self.method,
+            self.code,
+            elapsed * 1000,
+            extra={"grpc_method": self.method, "grpc_code": self.code, "duration_s": elapsed},
+        )
+
+    async def failed(self, context: grpc.aio.ServicerContext, error: BaseException) -> None:
+        """Maps an exception to the call's status; re-raises what must propagate."""
+        if isinstance(error, CredenceError):
+            self.code = error.code.name
+            _LOGGER.info("%s/%s failed: %s", self.service, self.method, error)
+            await _fail(context, error)
+            return
+        if isinstance(error, asyncio.CancelledError):
+            self.code = "CANCELLED"
+            raise error
+        if _is_abort(error):
+            self.code = _code_of(context)
+            raise error
+        self.code = "INTERNAL"
+        _LOGGER.exception("%s/%s crashed", self.service, self.method)
+        await context.abort(grpc.StatusCode.INTERNAL, "internal error; see server logs")
+
+
 class ContextInterceptor(grpc.aio.ServerInterceptor):
-    """Sets the request id for logs, counts and times calls, and maps CredenceError to a
-    rich status. Unexpected exceptions become INTERNAL with no stack trace sent out."""
+    """Sets the request and job ids for logs (from the x-request-id and x-job-id headers),
+    counts and times calls with the usual grpc_server_* metrics (every kind of RPC, streams
+    too), logs one line per call, and maps CredenceError to a rich status. Unexpected
+    exceptions become INTERNAL with no stack trace sent out."""
 
     async def intercept_service(
         self,
@@ -67,102 +136,94 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
-        full = handler_call_details.method
-        service, method = _split_method(full)
+        service, method = _split_method(handler_call_details.method)
         if service.startswith("grpc."):
             return handler
         rid = _request_id(handler_call_details)
+        jid = _header(handler_call_details, JOB_ID_HEADER)
+
+        def call(kind: str) -> _Call:
+            return _Call(kind, service, method, rid, jid)
+
+        codecs = {
+            "request_deserializer": handler.request_deserializer,
+            "response_serializer": handler.response_serializer,
+        }
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
-                self._wrap_unary(handler.unary_unary, service, method, rid),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
+                self._wrap_unary(handler.unary_unary, call), **codecs
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
-                self._wrap_stream(handler.unary_stream, service, method, rid, "server_stream"),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
+                self._wrap_stream(handler.unary_stream, call, "server_stream"), **codecs
+            )
+        if handler.stream_unary:
+            return grpc.stream_unary_rpc_method_handler(
+                self._wrap_unary(handler.stream_unary, call, "client_stream"), **codecs
             )
         if handler.stream_stream:
             return grpc.stream_stream_rpc_method_handler(
-                self._wrap_stream(handler.stream_stream, service, method, rid, "bidi_stream"),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
+                self._wrap_stream(handler.stream_stream, call, "bidi_stream"), **codecs
             )
         return handler
 
     @staticmethod
     def _wrap_unary(
-        behavior: Callable[..., Awaitable[Any]], service: str, method: str, rid: str
+        behavior: Callable[..., Awaitable[Any]],
+        make_call: Callable[[str], _Call],
+        kind: str = "unary",
     ) -> Callable[..., Awaitable[Any]]:
         async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            request_id_var.set(rid)
-            metrics.GRPC_STARTED.labels("unary", service, method).inc()
-            start = time.perf_counter()
-            code = "OK"
+            call = make_call(kind)
+            call.begin()
+            if kind == "unary":
+                call.received()
+            else:
+                request = _counted(request, call)
             try:
-                return await behavior(request, context)
-            except CredenceError as error:
-                code = error.code.name
-                _LOGGER.info("%s/%s failed: %s", service, method, error)
-                await _fail(context, error)
-            except asyncio.CancelledError:
-                code = "CANCELLED"
-                raise
-            except Exception as error:
-                if isinstance(error, grpc.aio.AbortError) or type(error).__name__ == "AbortError":
-                    code = _code_of(context)
-                    raise
-                code = "INTERNAL"
-                _LOGGER.exception("%s/%s crashed", service, method)
-                await context.abort(grpc.StatusCode.INTERNAL, "internal error; see server logs")
+                reply = await behavior(request, context)
+                call.sent()
+                return reply
+            except BaseException as error:
+                await call.failed(context, error)
             finally:
-                if code == "OK":
-                    code = _code_of(context)
-                metrics.GRPC_HANDLED.labels("unary", service, method, code).inc()
-                metrics.GRPC_HANDLING.labels("unary", service, method).observe(
-                    time.perf_counter() - start
-                )
+                call.end(context)
 
         return wrapper
 
     @staticmethod
     def _wrap_stream(
         behavior: Callable[..., AsyncIterator[Any]],
-        service: str,
-        method: str,
-        rid: str,
+        make_call: Callable[[str], _Call],
         kind: str,
     ) -> Callable[..., AsyncIterator[Any]]:
         async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            request_id_var.set(rid)
-            metrics.GRPC_STARTED.labels(kind, service, method).inc()
-            start = time.perf_counter()
-            code = "OK"
+            call = make_call(kind)
+            call.begin()
+            if kind == "server_stream":
+                call.received()
+            else:
+                request = _counted(request, call)
             try:
                 async for item in behavior(request, context):
+                    call.sent()
                     yield item
-            except CredenceError as error:
-                code = error.code.name
-                await _fail(context, error)
-            except asyncio.CancelledError:
-                code = "CANCELLED"
-                raise
-            except Exception as error:
-                if type(error).__name__ == "AbortError":
-                    code = _code_of(context)
+            except BaseException as error:
+                if isinstance(error, GeneratorExit):
+                    call.code = "CANCELLED"
                     raise
-                code = "INTERNAL"
-                _LOGGER.exception("%s/%s crashed", service, method)
-                await context.abort(grpc.StatusCode.INTERNAL, "internal error; see server logs")
+                await call.failed(context, error)
             finally:
-                metrics.GRPC_HANDLED.labels(kind, service, method, code).inc()
-                metrics.GRPC_HANDLING.labels(kind, service, method).observe(
-                    time.perf_counter() - start
-                )
+                call.end(context)
 
         return wrapper
+
+
+async def _counted(requests: AsyncIterator[Any], call: _Call) -> AsyncIterator[Any]:
+    """The request stream, counting each message received."""
+    async for item in requests:
+        call.received()
+        yield item
 
 
 class GrpcServer:

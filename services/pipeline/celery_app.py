@@ -12,9 +12,16 @@ from celery.signals import setup_logging
 from services.common.config import Settings, get_settings
 from services.common.log import configure_logging
 
-TASK_SOFT_TIME_LIMIT_S = 60
-TASK_TIME_LIMIT_S = 90
 QUEUE = "credence"
+
+# Publishing a job when the broker is down fails within about a second (then the caller gets
+# UNAVAILABLE) instead of kombu's default of retrying the connection for a long time.
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0.1,
+    "interval_step": 0.2,
+    "interval_max": 0.3,
+}
 
 
 def make_app(settings: Settings) -> Celery:
@@ -30,15 +37,23 @@ def make_app(settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_soft_time_limit=TASK_SOFT_TIME_LIMIT_S,
-        task_time_limit=TASK_TIME_LIMIT_S,
+        task_soft_time_limit=settings.task_soft_time_limit_s,
+        task_time_limit=settings.task_time_limit_s,
         broker_transport_options={
-            "visibility_timeout": 10 * TASK_TIME_LIMIT_S,
+            "visibility_timeout": max(
+                settings.visibility_timeout_s, settings.task_time_limit_s + 5
+            ),
+            # Sweep for tasks of dead workers often enough to honour the visibility timeout.
+            "unacked_restore_interval": max(1, min(10, settings.visibility_timeout_s // 4)),
+            "unacked_restore_throttle": 1,
             "socket_timeout": 2,
             "socket_connect_timeout": 2,
         },
+        task_publish_retry=True,
+        task_publish_retry_policy=PUBLISH_RETRY_POLICY,
         broker_connection_retry_on_startup=True,
-        broker_connection_max_retries=3,
+        # A worker keeps reconnecting while the broker restarts (None: without limit).
+        broker_connection_max_retries=None,
         task_default_queue=QUEUE,
         worker_hijack_root_logger=False,
         worker_send_task_events=True,
@@ -54,3 +69,6 @@ app = make_app(get_settings())
 def _worker_logging(**_: Any) -> None:
     settings = get_settings()
     configure_logging("worker", settings.log_level, settings.log_json)
+
+
+from services.pipeline import telemetry  # noqa: E402, F401  (connects the Celery signal handlers)

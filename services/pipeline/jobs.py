@@ -42,13 +42,15 @@ class JobRecords:
         await self._store.aset(job_key(job_id), record.SerializeToString(), self._ttl_s)
         return record
 
-    def running(self, job_id: str, stage: str) -> None:
+    def running(self, job_id: str, stage: str) -> bool:
+        """Marks the job running in `stage`; False (and no change) when it already finished."""
         record = self.get(job_id) or self.create(job_id)
-        if record.job.state in (reliability_pb2.JOB_STATE_DONE, reliability_pb2.JOB_STATE_FAILED):
-            return
+        if is_finished(record):
+            return False
         record.job.state = reliability_pb2.JOB_STATE_RUNNING
         record.job.stage = stage
         self._write(record)
+        return True
 
     def done(self, job_id: str, report: report_pb2.Report) -> None:
         record = self.get(job_id) or self.create(job_id)

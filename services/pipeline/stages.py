@@ -22,7 +22,7 @@ from google.protobuf.message import Message
 
 from services.common.channels import sync_channel
 from services.common.config import Settings
-from services.common.errors import from_rpc_error
+from services.common.errors import from_rpc_error, unavailable
 
 if TYPE_CHECKING:
     from services.fetcher.core import Fetcher
@@ -31,45 +31,65 @@ if TYPE_CHECKING:
 
 
 class Stages(Protocol):
-    """The three stages as the tasks see them."""
+    """The three stages as the tasks see them; `timeout_s` is the most a call may take."""
 
-    def fetch(self, request: fetcher_pb2.FetchRequest) -> fetcher_pb2.FetchResponse: ...
-    def extract(self, request: fetcher_pb2.ExtractRequest) -> fetcher_pb2.ExtractResponse: ...
-    def match(self, request: matcher_pb2.MatchRequest) -> matcher_pb2.MatchResponse: ...
-    def score(self, request: scoring_pb2.ScoreRequest) -> scoring_pb2.ScoreResponse: ...
+    def fetch(
+        self, request: fetcher_pb2.FetchRequest, timeout_s: float
+    ) -> fetcher_pb2.FetchResponse: ...
+    def extract(
+        self, request: fetcher_pb2.ExtractRequest, timeout_s: float
+    ) -> fetcher_pb2.ExtractResponse: ...
+    def match(
+        self, request: matcher_pb2.MatchRequest, timeout_s: float
+    ) -> matcher_pb2.MatchResponse: ...
+    def score(
+        self, request: scoring_pb2.ScoreRequest, timeout_s: float
+    ) -> scoring_pb2.ScoreResponse: ...
 
 
-def _call(rpc: Callable[..., Any], request: Message, timeout: float) -> Any:
+def _call(service: str, rpc: Callable[..., Any], request: Message, timeout: float) -> Any:
     try:
         return rpc(request, timeout=timeout)
     except grpc.RpcError as error:
-        raise from_rpc_error(error) from None
+        failure = from_rpc_error(error)
+        if failure.code == grpc.StatusCode.UNAVAILABLE and failure.reason == "UNAVAILABLE":
+            # No ErrorInfo: the service itself could not be reached.
+            raise unavailable(service, failure.message) from None
+        raise failure from None
 
 
 class GrpcStages:
-    """Stages over gRPC, each call with the stage deadline."""
+    """Stages over gRPC; each call carries the deadline the task gives it."""
 
     def __init__(self, settings: Settings) -> None:
-        self._timeout = settings.stage_timeout_s
         self._fetcher = fetcher_pb2_grpc.FetcherServiceStub(sync_channel(settings.fetcher_addr))
         self._matcher = matcher_pb2_grpc.MatcherServiceStub(sync_channel(settings.matcher_addr))
         self._scorer = scoring_pb2_grpc.ScoringServiceStub(sync_channel(settings.scorer_addr))
 
-    def fetch(self, request: fetcher_pb2.FetchRequest) -> fetcher_pb2.FetchResponse:
-        return _call(self._fetcher.Fetch, request, self._timeout)
+    def fetch(
+        self, request: fetcher_pb2.FetchRequest, timeout_s: float
+    ) -> fetcher_pb2.FetchResponse:
+        return _call("fetcher", self._fetcher.Fetch, request, timeout_s)
 
-    def extract(self, request: fetcher_pb2.ExtractRequest) -> fetcher_pb2.ExtractResponse:
-        return _call(self._fetcher.Extract, request, self._timeout)
+    def extract(
+        self, request: fetcher_pb2.ExtractRequest, timeout_s: float
+    ) -> fetcher_pb2.ExtractResponse:
+        return _call("fetcher", self._fetcher.Extract, request, timeout_s)
 
-    def match(self, request: matcher_pb2.MatchRequest) -> matcher_pb2.MatchResponse:
-        return _call(self._matcher.Match, request, self._timeout)
+    def match(
+        self, request: matcher_pb2.MatchRequest, timeout_s: float
+    ) -> matcher_pb2.MatchResponse:
+        return _call("matcher", self._matcher.Match, request, timeout_s)
 
-    def score(self, request: scoring_pb2.ScoreRequest) -> scoring_pb2.ScoreResponse:
-        return _call(self._scorer.Score, request, self._timeout)
+    def score(
+        self, request: scoring_pb2.ScoreRequest, timeout_s: float
+    ) -> scoring_pb2.ScoreResponse:
+        return _call("scorer", self._scorer.Score, request, timeout_s)
 
 
 class LocalStages:
-    """Stages as direct calls to the service cores, built on first use."""
+    """Stages as direct calls to the service cores, built on first use. In one process the
+    calls run to completion (the fetch keeps its own time limit); `timeout_s` is unused."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -93,14 +113,22 @@ class LocalStages:
 
         return Scorer(RatingsStore.load(self._settings.data_dir))
 
-    def fetch(self, request: fetcher_pb2.FetchRequest) -> fetcher_pb2.FetchResponse:
+    def fetch(
+        self, request: fetcher_pb2.FetchRequest, timeout_s: float
+    ) -> fetcher_pb2.FetchResponse:
         return asyncio.run(self._fetcher.fetch(request))
 
-    def extract(self, request: fetcher_pb2.ExtractRequest) -> fetcher_pb2.ExtractResponse:
+    def extract(
+        self, request: fetcher_pb2.ExtractRequest, timeout_s: float
+    ) -> fetcher_pb2.ExtractResponse:
         return self._fetcher.extract(request)
 
-    def match(self, request: matcher_pb2.MatchRequest) -> matcher_pb2.MatchResponse:
+    def match(
+        self, request: matcher_pb2.MatchRequest, timeout_s: float
+    ) -> matcher_pb2.MatchResponse:
         return self._matcher.match(request)
 
-    def score(self, request: scoring_pb2.ScoreRequest) -> scoring_pb2.ScoreResponse:
+    def score(
+        self, request: scoring_pb2.ScoreRequest, timeout_s: float
+    ) -> scoring_pb2.ScoreResponse:
         return self._scorer.score(request)

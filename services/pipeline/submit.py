@@ -6,7 +6,9 @@ article join that job instead of starting another; the score task (or a failure)
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -15,9 +17,10 @@ from kombu.exceptions import OperationalError
 
 from services.common import metrics
 from services.common.config import get_settings
-from services.common.errors import unavailable
+from services.common.errors import CredenceError, unavailable
 from services.common.log import request_id_var
 from services.pipeline import runtime
+from services.pipeline.celery_app import PUBLISH_RETRY_POLICY
 from services.pipeline.keys import lock_key
 from services.pipeline.tasks import fetch_stage, match_stage, score_stage
 
@@ -32,10 +35,16 @@ class JobInput:
     cache_key: str
     html: str = ""
     text: str = ""
+    timeout_s: float = 0.0
+    """How long the job may run; 0 means the `job_timeout_s` setting."""
 
 
 def enqueue(job_id: str, job: JobInput) -> None:
-    """Sends the chain fetch → match → score for a job to the broker (or runs it, eager)."""
+    """Sends the chain fetch → match → score for a job to the broker (or runs it, eager).
+
+    The payload carries the job's deadline (Unix time) so every task and every stage RPC
+    gets only the time the job has left."""
+    timeout_s = job.timeout_s or get_settings().job_timeout_s
     payload = {
         "job_id": job_id,
         "request_id": request_id_var.get(),
@@ -44,11 +53,12 @@ def enqueue(job_id: str, job: JobInput) -> None:
         "text": job.text,
         "cache_key": job.cache_key,
         "lock_key": lock_key(job.cache_key),
+        "deadline": time.time() + timeout_s,
     }
     workflow = chain(fetch_stage.s(payload), match_stage.s(), score_stage.s())
     try:
-        workflow.apply_async()
-    except OperationalError as error:
+        workflow.apply_async(retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+    except (OperationalError, OSError) as error:
         raise unavailable("broker", str(error)) from error
 
 
@@ -68,6 +78,11 @@ def start_or_join(job: JobInput) -> tuple[str, bool]:
     runtime.job_records().create(job_id)
     try:
         enqueue(job_id, job)
+    except CredenceError as error:
+        store.delete(key)
+        with contextlib.suppress(CredenceError):  # the record says why, if it can be written
+            runtime.job_records().failed(job_id, "submit", error.reason, error.message)
+        raise
     except Exception:
         store.delete(key)
         raise

@@ -1,8 +1,11 @@
 """The pipeline's Celery tasks: fetch → match → score, chained per job.
 
 Tasks are idempotent (a redelivered task recomputes and overwrites the same job record and
-cache entry), acknowledged late, and retried with exponential backoff and jitter for
-transient failures only. Bad input fails the job at once with its reason. A matcher that
+cache entry; one for a job that already finished does nothing), acknowledged late, and
+retried with exponential backoff and jitter for transient failures only, while the job has
+time left. Each task's payload carries the job's deadline; every stage RPC gets the smaller
+of the job's remaining time and the stage timeout, and a job past its deadline fails with
+JOB_DEADLINE_EXCEEDED. Bad input fails the job at once with its reason. A matcher that
 cannot be reached degrades the report instead of failing it.
 """
 
@@ -33,6 +36,10 @@ Payload = dict[str, Any]
 M = TypeVar("M", bound=Message)
 
 MAX_RETRIES = 3
+MIN_STAGE_S = 0.2
+"""A stage is not started (nor retried) with less time than this left to the job."""
+SCORE_RESERVE_S = 1.0
+"""Time the match stage leaves for scoring, so a slow matcher degrades instead of failing."""
 _RETRY = {"max_retries": MAX_RETRIES, "countdown_base": 0.5, "countdown_max": 8.0}
 
 
@@ -47,10 +54,11 @@ def decode(raw: str, message: M) -> M:
     return message
 
 
-def _enter(payload: Payload, stage: str) -> None:
+def _enter(payload: Payload, stage: str) -> bool:
+    """Sets the log context and marks the job running; False when it already finished."""
     request_id_var.set(payload.get("request_id", ""))
     job_id_var.set(payload["job_id"])
-    runtime.job_records().running(payload["job_id"], stage)
+    return runtime.job_records().running(payload["job_id"], stage)
 
 
 def _retry_delay(retries: int) -> float:
@@ -58,16 +66,38 @@ def _retry_delay(retries: int) -> float:
     return min(_RETRY["countdown_max"], base) * random.uniform(0.5, 1.5)
 
 
+def remaining_s(payload: Payload) -> float:
+    """Seconds the job has left before its deadline (infinite for payloads without one)."""
+    deadline = payload.get("deadline")
+    return float("inf") if deadline is None else float(deadline) - time.time()
+
+
+def stage_timeout_s(payload: Payload, reserve_s: float = 0.0) -> float:
+    """The deadline of one stage RPC: the job's remaining time (less `reserve_s` kept for
+    later stages), at most the `stage_timeout_s` setting."""
+    left = remaining_s(payload) - reserve_s
+    return max(MIN_STAGE_S, min(left, get_settings().stage_timeout_s))
+
+
 def _run_stage(task: Task, payload: Payload, stage: str, work: Callable[[], Payload]) -> Payload:
-    """Runs one stage: times it, retries transient failures, fails the job on bad input."""
-    _enter(payload, stage)
+    """Runs one stage: times it, retries transient failures while the job has time, fails
+    the job on bad input or when its deadline has passed."""
+    if not _enter(payload, stage):
+        _LOGGER.info("job already finished; redelivered %s task skipped", stage)
+        raise Ignore()
+    if remaining_s(payload) < MIN_STAGE_S:
+        _fail(payload, stage, "JOB_DEADLINE_EXCEEDED", f"the job ran out of time before {stage}")
     start = time.perf_counter()
     try:
         return work()
     except CredenceError as error:
         if error.transient and task.request.retries < MAX_RETRIES:
-            _LOGGER.warning("%s stage transient failure, retrying: %s", stage, error)
-            raise task.retry(countdown=_retry_delay(task.request.retries), exc=error) from None
+            delay = _retry_delay(task.request.retries)
+            if remaining_s(payload) - delay >= MIN_STAGE_S:
+                _LOGGER.warning("%s stage transient failure, retrying: %s", stage, error)
+                raise task.retry(countdown=delay, exc=error) from None
+        if error.reason == "DEADLINE_EXCEEDED" and remaining_s(payload) < MIN_STAGE_S:
+            _fail(payload, stage, "JOB_DEADLINE_EXCEEDED", f"the job ran out of time in {stage}")
         _fail(payload, stage, error.reason, error.message)
     except SoftTimeLimitExceeded:
         _fail(payload, stage, "STAGE_TIMEOUT", f"the {stage} stage ran out of time")
@@ -99,11 +129,14 @@ def fetch_stage(self: Task, payload: Payload) -> Payload:
             response = stages.extract(
                 fetcher_pb2.ExtractRequest(
                     url=payload["url"], html=payload.get("html", ""), text=payload.get("text", "")
-                )
+                ),
+                stage_timeout_s(payload),
             )
             article = response.article
         else:
-            article = stages.fetch(fetcher_pb2.FetchRequest(url=payload["url"])).article
+            article = stages.fetch(
+                fetcher_pb2.FetchRequest(url=payload["url"]), stage_timeout_s(payload)
+            ).article
         return {**payload, "html": "", "text": "", "article": encode(article)}
 
     return _run_stage(self, payload, "fetch", work)
@@ -116,7 +149,10 @@ def match_stage(self: Task, payload: Payload) -> Payload:
     def work() -> Payload:
         article = decode(payload["article"], article_pb2.Article())
         try:
-            response = runtime.stages().match(matcher_pb2.MatchRequest(article=article))
+            response = runtime.stages().match(
+                matcher_pb2.MatchRequest(article=article),
+                stage_timeout_s(payload, reserve_s=SCORE_RESERVE_S),
+            )
         except CredenceError as error:
             if not error.transient:
                 raise
@@ -139,7 +175,7 @@ def score_stage(self: Task, payload: Payload) -> Payload:
             request.claims.extend(match.claims)
             request.citation_checks.extend(match.citation_checks)
             request.match_available = True
-        report = runtime.stages().score(request).report
+        report = runtime.stages().score(request, stage_timeout_s(payload)).report
         if payload.get("url") and not report.url:
             report.url = payload["url"]
         runtime.report_cache().set(

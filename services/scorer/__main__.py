@@ -10,7 +10,9 @@ from services.common.config import get_settings
 from services.common.log import configure_logging
 from services.common.metrics import BUILD_INFO, start_metrics_server
 from services.common.server import GrpcServer, run_until_signalled
+from services.common.tracing import setup_tracing
 from services.pipeline import runtime
+from services.pipeline.queue_metrics import register_pipeline_collector
 from services.scorer import front_door, partner_api, scoring_service
 from services.scorer.ratings import RatingsStore
 from services.scorer.report import MODEL_VERSION, Scorer
@@ -21,8 +23,11 @@ _LOGGER = logging.getLogger(__name__)
 async def serve() -> None:
     settings = get_settings()
     configure_logging("scorer", settings.log_level, settings.log_json)
-    start_metrics_server(settings.metrics_port)
+    setup_tracing("scorer", celery=True)
     BUILD_INFO.info({"service": "scorer", "model_version": MODEL_VERSION})
+    if settings.metrics_port and not settings.embedded:
+        register_pipeline_collector(settings)
+    start_metrics_server(settings.metrics_port)
     scorer = Scorer(RatingsStore.load(settings.data_dir))
     reliability = front_door.ReliabilityServicer(
         settings, scorer, runtime.report_cache(), runtime.job_records()

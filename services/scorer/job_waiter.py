@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
 from credence.v1 import reliability_pb2
 
+from services.common import metrics
 from services.pipeline.jobs import JobRecords, is_finished
 
 _FIRST_POLL_S = 0.005
@@ -24,6 +26,14 @@ class JobWaiter:
 
     async def wait(self, job_id: str, timeout_s: float) -> reliability_pb2.GetReportResponse | None:
         """The job's record when it finishes within `timeout_s`, else its current record."""
+        start = time.perf_counter()
+        record = await self._wait(job_id, timeout_s)
+        metrics.FRONT_DOOR_WAIT.labels(_outcome(record)).observe(time.perf_counter() - start)
+        return record
+
+    async def _wait(
+        self, job_id: str, timeout_s: float
+    ) -> reliability_pb2.GetReportResponse | None:
         poller = self._pollers.get(job_id)
         if poller is None:
             poller = asyncio.create_task(self._poll(job_id))
@@ -44,3 +54,14 @@ class JobWaiter:
             await asyncio.sleep(delay)
             delay = min(delay * 2, _MAX_POLL_S)
         return await self._records.aget(job_id)
+
+
+def _outcome(record: reliability_pb2.GetReportResponse | None) -> str:
+    """How a wait ended: done, failed, pending (the caller's time ran out) or missing."""
+    if record is None:
+        return "missing"
+    if record.job.state == reliability_pb2.JOB_STATE_DONE:
+        return "done"
+    if record.job.state == reliability_pb2.JOB_STATE_FAILED:
+        return "failed"
+    return "pending"

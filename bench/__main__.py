@@ -1,0 +1,258 @@
+"""`make bench` (`python -m bench`): one run on this machine, loopback only, stops by itself.
+
+It starts the stack (a private Redis, the three services, Celery workers) against a
+synthetic 100,000-story wire index and measures:
+
+- the floor: an empty gRPC call (health Check) plus a Redis GET of a report's size;
+- cached ScoreUrl p50/p99, and their ratio to the floor's;
+- the uncached pipeline for the sample article (ScoreArticle with its text, a distinct URL
+  each time so nothing is cached): p50/p99 one at a time, and articles per second with one
+  and with two workers under concurrent load;
+- the share of pipeline time spent in orchestration (queueing, Celery and gRPC hops, the
+  front door's wait) rather than in the stages' own work (server-side RPC time).
+
+It prints a table and writes bench/results/latest.json. The fetcher's extraction rate is a
+separate benchmark: bench/bench_extract.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import grpc
+import redis.asyncio as aioredis
+from credence.v1 import reliability_pb2, reliability_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from bench.stack import BenchStack, bench_stack
+from bench.stats import percentile, summary_ms
+from bench.wire_index import ensure_index
+from services.common.config import get_settings
+from tests.support.pages import page_server
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results" / "latest.json"
+SAMPLE = "samples/globalresearch-kremlin-drone-2023.txt"
+SAMPLE_HOST = "https://www.globalresearch.ca"
+DONE = reliability_pb2.JOB_STATE_DONE
+
+
+def _sample_html(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    paragraphs = "".join(f"<p>{line}</p>" for line in lines[1:])
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{lines[0]}</title></head>"
+        f"<body><article><h1>{lines[0]}</h1>{paragraphs}</article></body></html>"
+    )
+
+
+async def measure_floor(stack: BenchStack, value: bytes, count: int) -> list[float]:
+    """Health Check + Redis GET, one after the other, `count` times."""
+    client = aioredis.Redis(port=stack.redis_port, db=1)
+    await client.set("bench:floor", value)
+    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        request = health_pb2.HealthCheckRequest()
+        latencies = []
+        for i in range(count + 50):
+            start = time.perf_counter()
+            await health.Check(request, timeout=5)
+            await client.get("bench:floor")
+            if i >= 50:
+                latencies.append(time.perf_counter() - start)
+    await client.aclose()
+    return latencies
+
+
+async def measure_cached(stack: BenchStack, url: str, count: int) -> list[float]:
+    """Cached ScoreUrl, one after the other, `count` times (after one call that caches)."""
+    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+        front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
+        request = reliability_pb2.ScoreUrlRequest(url=url)
+        first = await front.ScoreUrl(request, timeout=120)
+        if first.job.state != DONE:
+            raise RuntimeError(f"warm-up ScoreUrl failed: {first.job}")
+        latencies = []
+        for i in range(count + 50):
+            start = time.perf_counter()
+            reply = await front.ScoreUrl(request, timeout=10)
+            if i >= 50:
+                latencies.append(time.perf_counter() - start)
+            if not reply.cached:
+                raise RuntimeError("cached ScoreUrl was not served from the cache")
+    return latencies
+
+
+async def _score_article(front: Any, text: str, run: str, index: int) -> float:
+    url = f"{SAMPLE_HOST}/bench/{run}/{index}"
+    request = reliability_pb2.ScoreArticleRequest(url=url, text=text)
+    start = time.perf_counter()
+    reply = await front.ScoreArticle(request, timeout=120)
+    elapsed = time.perf_counter() - start
+    if reply.job.state != DONE or reply.cached:
+        raise RuntimeError(f"pipeline run failed: {reply.job}")
+    return elapsed
+
+
+async def measure_pipeline(stack: BenchStack, text: str, count: int) -> list[float]:
+    """Uncached ScoreArticle one at a time."""
+    run = uuid.uuid4().hex[:8]
+    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+        front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
+        return [await _score_article(front, text, run, i) for i in range(count)]
+
+
+async def warm_up(stack: BenchStack, text: str, count: int = 2) -> None:
+    """Runs a few articles first: models, index readers and connections get loaded."""
+    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+        front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
+        run = uuid.uuid4().hex[:8]
+        for i in range(count):
+            await _score_article(front, text, f"warm{run}", i)
+
+
+async def measure_throughput(stack: BenchStack, text: str, count: int, clients: int) -> float:
+    """Articles per second through the pipeline with `clients` concurrent callers."""
+    run = uuid.uuid4().hex[:8]
+    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+        front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
+        queue = list(range(count))
+
+        async def client() -> None:
+            while queue:
+                await _score_article(front, text, run, queue.pop())
+
+        start = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        return count / (time.perf_counter() - start)
+
+
+def _row(name: str, value: float | str, unit: str = "") -> str:
+    shown = f"{value:,.2f}" if isinstance(value, float) else value
+    return f"  {name:<44} {shown:>12} {unit}"
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    settings = get_settings()
+    text = (settings.data_dir / SAMPLE).read_text(encoding="utf-8")
+    index_dir = REPO / "var" / "bench-index"
+    print(f"wire index: {index_dir} ...", flush=True)
+    stories, built_s = ensure_index(index_dir, settings.data_dir, args.stories)
+    how = f"built in {built_s:.0f}s" if built_s else "reused"
+    print(f"  {stories} stories ({how})")
+    results: dict[str, Any] = {"index_stories": stories}
+    with (
+        bench_stack(index_dir, workers=1) as stack,
+        page_server({"/bench/sample": _sample_html(text)}) as (base, _),
+    ):
+        print("stack up; measuring the floor and the cached path ...", flush=True)
+        cached = await measure_cached(stack, f"{base}/bench/sample", args.requests)
+        async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+            front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
+            reply = await front.ScoreUrl(
+                reliability_pb2.ScoreUrlRequest(url=f"{base}/bench/sample"), timeout=10
+            )
+        floor = await measure_floor(stack, reply.report.SerializeToString(), args.requests)
+        floor_p50 = percentile(floor, 50)
+        results.update(
+            floor_p50_ms=round(floor_p50 * 1000, 3),
+            floor_p99_ms=round(percentile(floor, 99) * 1000, 3),
+            cached_p50_ms=round(percentile(cached, 50) * 1000, 3),
+            cached_p99_ms=round(percentile(cached, 99) * 1000, 3),
+            cached_ratio=round(percentile(cached, 50) / floor_p50, 3),
+            cached_p99_ratio=round(percentile(cached, 99) / percentile(floor, 99), 3),
+        )
+
+        print("measuring the uncached pipeline ...", flush=True)
+        await warm_up(stack, text)
+        before = stack.stage_seconds()
+        pipeline = await measure_pipeline(stack, text, args.articles)
+        after = stack.stage_seconds()
+        stage_work = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+        total = sum(pipeline)
+        work = sum(stage_work.values())
+        results.update(
+            pipeline=summary_ms(pipeline),
+            pipeline_p50_ms=round(percentile(pipeline, 50) * 1000, 1),
+            pipeline_p99_ms=round(percentile(pipeline, 99) * 1000, 1),
+            stage_work_ms_per_article={
+                k: round(v / len(pipeline) * 1000, 1) for k, v in stage_work.items()
+            },
+            orchestration_share=round(max(0.0, 1 - work / total), 3),
+        )
+
+        print("measuring throughput with one, then two workers ...", flush=True)
+        one = await measure_throughput(stack, text, args.throughput, args.clients)
+        stack.add_worker()
+        await asyncio.sleep(3)  # the new worker connects to the broker
+        two = await measure_throughput(stack, text, args.throughput, args.clients)
+        results.update(
+            pipeline_articles_per_s=round(one, 2),
+            pipeline_articles_per_s_two_workers=round(two, 2),
+        )
+    results["machine"] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    results["counts"] = {
+        "cached_requests": args.requests,
+        "pipeline_articles": args.articles,
+        "throughput_articles": args.throughput,
+        "throughput_clients": args.clients,
+    }
+    return results
+
+
+def print_table(results: dict[str, Any]) -> None:
+    print("\nCredence benchmark (loopback, this machine)")
+    print(_row("floor p50 (health Check + Redis GET)", results["floor_p50_ms"], "ms"))
+    print(_row("cached ScoreUrl p50", results["cached_p50_ms"], "ms"))
+    print(_row("cached ScoreUrl p99", results["cached_p99_ms"], "ms"))
+    print(_row("cached p50 / floor p50", results["cached_ratio"], "x"))
+    print(
+        _row(
+            f"pipeline p50 ({results['index_stories']:,} stories)", results["pipeline_p50_ms"], "ms"
+        )
+    )
+    print(_row("pipeline p99", results["pipeline_p99_ms"], "ms"))
+    print(_row("pipeline, one worker", results["pipeline_articles_per_s"], "articles/s"))
+    print(
+        _row(
+            "pipeline, two workers",
+            results["pipeline_articles_per_s_two_workers"],
+            "articles/s",
+        )
+    )
+    print(_row("orchestration share of pipeline time", results["orchestration_share"]))
+    for stage, ms in results["stage_work_ms_per_article"].items():
+        print(_row(f"  stage work: {stage}", ms, "ms/article"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=1000, help="cached/floor calls")
+    parser.add_argument("--articles", type=int, default=12, help="sequential pipeline runs")
+    parser.add_argument("--throughput", type=int, default=12, help="articles per throughput run")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent pipeline callers")
+    parser.add_argument("--stories", type=int, default=100_000, help="wire index size")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    results = asyncio.run(run(args))
+    print_table(results)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    shown = args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output
+    print(f"\nwrote {shown}")
+
+
+if __name__ == "__main__":
+    main()

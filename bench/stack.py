@@ -1,0 +1,105 @@
+"""The stack the benchmarks run against, started on loopback as separate processes (one
+private Redis, fetcher, matcher, scorer, Celery workers of concurrency 1), each service with
+its own /metrics port so the benchmark can read how long the stages themselves worked."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.processes import (
+    Process,
+    base_env,
+    free_port,
+    redis_instance,
+    service_args,
+    wait_serving,
+    worker_args,
+)
+
+SERVICES = ("fetcher", "matcher", "scorer")
+
+
+@dataclass
+class BenchStack:
+    """Running processes, their environment and metrics ports."""
+
+    env: dict[str, str]
+    log_dir: Path
+    redis_port: int
+    processes: dict[str, Process] = field(default_factory=dict)
+    metrics_ports: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def scorer_addr(self) -> str:
+        return self.env["CREDENCE_SCORER_ADDR"]
+
+    def add_worker(self) -> str:
+        """Starts one more Celery worker (concurrency 1); returns its name."""
+        name = f"worker{sum(n.startswith('worker') for n in self.processes)}"
+        args = worker_args(concurrency=1, name=name)
+        self.processes[name] = Process(name, args, self.env, self.log_dir)
+        return name
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            proc.stop()
+
+    def stage_seconds(self) -> dict[str, float]:
+        """Server-side seconds spent so far in each stage RPC (the stages' own work)."""
+        out: dict[str, float] = {}
+        for service, port in self.metrics_ports.items():
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:
+                text = reply.read().decode()
+            for family in text_string_to_metric_families(text):
+                if family.name != "grpc_server_handling_seconds":
+                    continue
+                for sample in family.samples:
+                    method = sample.labels.get("grpc_method", "")
+                    if sample.name.endswith("_sum") and method in ("Fetch", "Extract", "Match"):
+                        out[method] = out.get(method, 0.0) + sample.value
+                    elif (
+                        sample.name.endswith("_sum")
+                        and method == "Score"
+                        and (sample.labels.get("grpc_service", "").endswith("ScoringService"))
+                    ):
+                        out["Score"] = out.get("Score", 0.0) + sample.value
+            del service
+        return out
+
+
+@contextlib.contextmanager
+def bench_stack(index_dir: Path, workers: int = 1) -> Iterator[BenchStack]:
+    """The stack on a private Redis with the wire index at `index_dir`."""
+    log_dir = Path(tempfile.mkdtemp(prefix="credence-bench-"))
+    with redis_instance() as redis_port:
+        env = base_env(redis_port, log_dir)
+        env.update(
+            CREDENCE_INDEX_DIR=str(index_dir),
+            CREDENCE_LOG_LEVEL="WARNING",
+            CREDENCE_SHUTDOWN_ANNOUNCE_S="0",
+        )
+        stack = BenchStack(env, log_dir, redis_port)
+        try:
+            for name in SERVICES:
+                port = free_port()
+                stack.metrics_ports[name] = port
+                proc_env = {**env, "CREDENCE_METRICS_PORT": str(port)}
+                stack.processes[name] = Process(
+                    name, service_args(f"services.{name}"), proc_env, log_dir
+                )
+            for _ in range(workers):
+                stack.add_worker()
+            for key in ("CREDENCE_FETCHER_ADDR", "CREDENCE_MATCHER_ADDR", "CREDENCE_SCORER_ADDR"):
+                wait_serving(env[key], timeout_s=180)
+            yield stack
+        finally:
+            stack.stop()
+            shutil.rmtree(log_dir, ignore_errors=True)

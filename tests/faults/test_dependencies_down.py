@@ -1,0 +1,81 @@
+"""Stages that cannot be reached: a stopped matcher degrades the report (corroboration
+unavailable, lower confidence); a stopped fetcher fails the job with FETCHER_UNAVAILABLE;
+an upstream that drips bytes fails the job with FETCH_TIMEOUT within the caller's deadline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+import pytest
+from credence.v1 import reliability_pb2, reliability_pb2_grpc, report_pb2
+
+from tests.conftest import Stack
+from tests.faults.conftest import RedisServer, start_fault_stack, stop_fault_stack
+from tests.faults.upstream import upstream
+from tests.support.pages import ARTICLE_HTML
+
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(120)]
+
+_ENV = {"CREDENCE_FETCH_TIMEOUT_S": "2", "CREDENCE_JOB_TIMEOUT_S": "6"}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    broker = RedisServer().start()
+    running = start_fault_stack(tmp_path_factory.mktemp("deps"), broker, env=_ENV)
+    yield running
+    stop_fault_stack(running)
+    broker.stop()
+
+
+@pytest.fixture
+def front(stack: Stack) -> Iterator[reliability_pb2_grpc.ReliabilityServiceStub]:
+    with grpc.insecure_channel(stack.scorer_addr) as channel:
+        yield reliability_pb2_grpc.ReliabilityServiceStub(channel)
+
+
+def _corroboration(report: report_pb2.Report) -> report_pb2.Signal:
+    return next(s for s in report.signals if s.kind == report_pb2.SIGNAL_KIND_CORROBORATION)
+
+
+def test_dripping_upstream_fails_with_fetch_timeout_within_deadline(front, stack) -> None:
+    with upstream() as (base, _):
+        reply = front.ScoreUrl(
+            reliability_pb2.ScoreUrlRequest(url=f"{base}/drip/endless"), timeout=10
+        )
+    assert reply.job.state == reliability_pb2.JOB_STATE_FAILED, stack.logs()
+    assert reply.job.error_reason == "FETCH_TIMEOUT"
+    assert reply.job.stage == "fetch"
+    record = front.GetReport(reliability_pb2.GetReportRequest(job_id=reply.job.id), timeout=5)
+    assert record.job.error_reason == "FETCH_TIMEOUT"
+
+
+def test_stopped_matcher_degrades_the_report(front, stack: Stack) -> None:
+    def score(url: str) -> reliability_pb2.ScoreArticleResponse:
+        request = reliability_pb2.ScoreArticleRequest(url=url, html=ARTICLE_HTML)
+        return front.ScoreArticle(request, timeout=30)
+
+    healthy = score("https://gazette.invalid/news/matcher-up")
+    assert healthy.job.state == reliability_pb2.JOB_STATE_DONE, stack.logs()
+    assert _corroboration(healthy.report).available
+
+    stack.processes["matcher"].stop()
+    degraded = score("https://gazette.invalid/news/matcher-down")
+    assert degraded.job.state == reliability_pb2.JOB_STATE_DONE, stack.logs()
+    signal = _corroboration(degraded.report)
+    assert not signal.available
+    assert any("matcher unavailable" in reason for reason in signal.reasons)
+    assert degraded.report.confidence < healthy.report.confidence
+    assert degraded.report.title == healthy.report.title
+
+
+def test_stopped_fetcher_fails_the_job_clearly(front, stack: Stack) -> None:
+    stack.processes["fetcher"].stop()
+    with upstream() as (base, _):
+        reply = front.ScoreUrl(
+            reliability_pb2.ScoreUrlRequest(url=f"{base}/news/fetcher-down"), timeout=20
+        )
+    assert reply.job.state == reliability_pb2.JOB_STATE_FAILED, stack.logs()
+    assert reply.job.error_reason == "FETCHER_UNAVAILABLE"
+    assert "fetcher is unavailable" in reply.job.error_message
