@@ -9,8 +9,9 @@ import logging
 from services.common.cache import RedisCache
 from services.common.config import get_settings
 from services.common.log import configure_logging
-from services.common.metrics import start_metrics_server
+from services.common.metrics import BUILD_INFO, start_metrics_server
 from services.common.server import GrpcServer, run_until_signalled
+from services.common.tracing import setup_tracing
 from services.fetcher.core import Fetcher
 from services.fetcher.service import service_spec
 
@@ -30,6 +31,8 @@ def main() -> None:
     """Configures logging and metrics, then serves."""
     settings = get_settings()
     configure_logging("fetcher", settings.log_level, settings.log_json)
+    setup_tracing("fetcher")
+    BUILD_INFO.info({"service": "fetcher"})
     start_metrics_server(settings.metrics_port)
     asyncio.run(serve())
 

@@ -237,3 +237,14 @@ def test_generated_pages_return_or_raise_credence_error(page: str, as_text: bool
     else:
         assert article.text.strip()
         assert len(article.content_hash) == 64
+
+
+def test_control_characters_in_html_are_dropped_not_fatal() -> None:
+    from services.fetcher.htmlpage import extract_html
+
+    html = (
+        "<html><body><article><p>The council\x00 met on\nMonday\x01 and approved the plan "
+        "for new schools after a long debate among its members.</p></article></body></html>"
+    )
+    draft = extract_html(html, "https://example.com/news/a")
+    assert "council met on Monday and approved" in draft.text
