@@ -107,6 +107,15 @@ class Settings(BaseSettings):
     index_dir: Path | None = Field(
         default=None, description="Wire index folder; default: <state_dir>/index."
     )
+    wire_feeds: list[dict[str, str]] = Field(
+        default_factory=list,
+        description='RSS/Atom feeds ingested periodically, JSON: [{"url": ..., "outlet": ...}].',
+    )
+    feed_interval_s: int = Field(default=900, description="How often each feed is pulled.")
+    nyt_api_key: str = Field(default="", description="NYT Article Search API key (optional).")
+    nyt_queries: list[str] = Field(
+        default_factory=list, description="NYT Article Search queries pulled periodically."
+    )
 
     # The partner API (ReliabilityService): keys, quotas, batches, TLS.
     public_addr: str = Field(

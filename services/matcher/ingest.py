@@ -8,12 +8,12 @@ is what makes the tasks safe to retry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
+from typing import Protocol
 
 from services.common import metrics
-from services.matcher.index import WireIndex
 from services.matcher.sources.base import SourceAdapter, SourceError
 from services.matcher.sources.local import CheckThatAdapter, Fnc1BodiesAdapter, ReutersAdapter
 from services.matcher.stories import StoryRecord
@@ -24,12 +24,20 @@ BATCH = 1000
 LOCAL_SOURCES = ("reuters21578", "fnc1", "checkthat")
 
 
+class StorySink(Protocol):
+    """Where ingested stories go: the local index, or the matcher service."""
+
+    def add(self, documents: Iterable[StoryRecord]) -> tuple[int, int]: ...
+    def commit(self) -> None: ...
+    def count(self) -> int: ...
+
+
 def _batches(records: Iterator[StoryRecord], size: int) -> Iterator[list[StoryRecord]]:
     while batch := list(islice(records, size)):
         yield batch
 
 
-def ingest(adapter: SourceAdapter, index: WireIndex, batch_size: int = BATCH) -> tuple[int, int]:
+def ingest(adapter: SourceAdapter, index: StorySink, batch_size: int = BATCH) -> tuple[int, int]:
     """Adds every story of `adapter` to `index`; returns (added, skipped)."""
     added = skipped = 0
     for batch in _batches(iter(adapter.stories()), batch_size):

@@ -11,7 +11,6 @@ long as the source asked.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -19,8 +18,9 @@ from typing import Any
 import httpx
 
 from services.common.config import get_settings
-from services.matcher.index import TantivyIndex, open_index
-from services.matcher.ingest import ingest, local_adapter
+from services.matcher.index import open_index
+from services.matcher.ingest import StorySink, ingest, local_adapter
+from services.matcher.remote_index import MatcherServiceIndex
 from services.matcher.sources.base import RateLimitedError, SourceAdapter, SourceError
 from services.matcher.sources.remote import GdeltAdapter, NytAdapter, RssAdapter
 
@@ -30,8 +30,12 @@ HTTP_TIMEOUT_S = 20.0
 
 
 @lru_cache(maxsize=1)
-def _index() -> TantivyIndex:
-    return open_index(get_settings().resolved_index_dir)
+def _index() -> StorySink:
+    """The matcher service in the stack; the local index when embedded."""
+    settings = get_settings()
+    if settings.embedded:
+        return open_index(settings.resolved_index_dir)
+    return MatcherServiceIndex(settings.matcher_addr)
 
 
 def _client() -> httpx.Client:
@@ -57,7 +61,7 @@ def ingest_rss(url: str, outlet: str) -> dict[str, int]:
 def ingest_nyt(query: str, days: int = 3) -> dict[str, int]:
     """Pulls NYT articles of the last `days` days matching `query`."""
     end = datetime.now(UTC)
-    key = os.environ.get("CREDENCE_NYT_API_KEY", "")
+    key = get_settings().nyt_api_key
     with _client() as client:
         return run_adapter(NytAdapter(client, key, query, end - timedelta(days=days), end))
 

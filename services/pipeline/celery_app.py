@@ -11,6 +11,8 @@ from celery.signals import setup_logging
 
 from services.common.config import Settings, get_settings
 from services.common.log import configure_logging
+from services.matcher.schedule import beat_schedule
+from services.matcher.tasks import register_tasks
 
 QUEUE = "credence"
 
@@ -63,6 +65,8 @@ def make_app(settings: Settings) -> Celery:
 
 
 app = make_app(get_settings())
+INGEST_TASKS = register_tasks(app)
+app.conf.beat_schedule = beat_schedule(get_settings())
 
 
 @setup_logging.connect
