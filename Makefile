@@ -35,7 +35,7 @@ demo: install
 	  $(BIN)/credence score "$$data/samples/globalresearch-kremlin-drone-2023.txt" --url "$(SAMPLE_URL)"
 
 test: install redis
-	tools/ensure_chromium.sh || echo "no chromium: the browser-extension test will be skipped" >&2
+	tools/ensure_test_tools.sh
 	$(BIN)/pytest -q -p no:cacheprovider
 
 run: install redis

@@ -55,6 +55,13 @@ class Stack:
         """The base URL of the HTTP/JSON edge (started with `start_stack(edge=True)`)."""
         return f"http://{self.env['CREDENCE_EDGE_ADDR']}"
 
+    @property
+    def metrics_urls(self) -> dict[str, str]:
+        """The /metrics URL of every process (started with `start_stack(metrics=True)`)."""
+        import json
+
+        return dict(json.loads(self.env.get("CREDENCE_STATUS_TARGETS", "{}")))
+
     def logs(self) -> str:
         return "\n".join(f"--- {n}\n{p.log()[-4000:]}" for n, p in self.processes.items())
 
@@ -65,17 +72,37 @@ def start_stack(
     workers: int = 1,
     edge: bool = False,
     extra_env: dict[str, str] | None = None,
+    *,
+    metrics: bool = False,
 ) -> Stack:
-    """Starts the services and `workers` Celery workers; with `edge`, the HTTP/JSON edge too."""
+    """Starts the services and `workers` Celery workers; with `edge`, the HTTP/JSON edge too;
+    with `metrics`, every process serves /metrics on a port of its own (the worker in
+    multiprocess mode) and the edge's status page scrapes them all."""
+    import json
+
     env = base_env(redis_port, state_dir)
     env.update(extra_env or {})
     if edge:
         env.setdefault("CREDENCE_EDGE_ADDR", f"127.0.0.1:{free_port()}")
+    names = ["fetcher", "matcher", "scorer", *(f"worker{i}" for i in range(workers))]
+    own_env: dict[str, dict[str, str]] = {name: {} for name in [*names, "edge"]}
+    if metrics:
+        ports = {name: free_port() for name in names}
+        for name, port in ports.items():
+            own_env[name]["CREDENCE_METRICS_PORT"] = str(port)
+            if name.startswith("worker"):
+                own_env[name]["PROMETHEUS_MULTIPROC_DIR"] = str(state_dir / f"prom-{name}")
+        env["CREDENCE_STATUS_TARGETS"] = json.dumps(
+            {name: f"http://127.0.0.1:{port}/metrics" for name, port in ports.items()}
+        )
     procs: dict[str, Process] = {}
     for name in ("fetcher", "matcher", "scorer"):
-        procs[name] = Process(name, service_args(f"services.{name}"), env, state_dir)
+        procs[name] = Process(
+            name, service_args(f"services.{name}"), {**env, **own_env[name]}, state_dir
+        )
     for i in range(workers):
-        procs[f"worker{i}"] = Process(f"worker{i}", worker_args(name=f"w{i}"), env, state_dir)
+        name = f"worker{i}"
+        procs[name] = Process(name, worker_args(name=f"w{i}"), {**env, **own_env[name]}, state_dir)
     if edge:
         procs["edge"] = Process("edge", service_args("services.edge"), env, state_dir)
     stack = Stack(env, procs, redis_port)

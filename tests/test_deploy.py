@@ -32,6 +32,7 @@ def test_compose_has_the_whole_stack() -> None:
     assert {"broker", "cache", "fetcher", "matcher", "scorer", "worker", "flower", "edge"} <= set(
         services
     )
+    assert {"prometheus", "grafana"} <= set(services)
     assert "8080:8080" in services["edge"]["ports"]
 
 

@@ -14,6 +14,7 @@ import uvicorn
 from services.common.config import get_settings
 from services.common.log import configure_logging
 from services.common.metrics import BUILD_INFO, start_metrics_server
+from services.common.tracing import setup_tracing
 from services.edge.app import create_app
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def split_address(address: str) -> tuple[str, int]:
 async def serve() -> None:
     settings = get_settings()
     configure_logging("edge", settings.log_level, settings.log_json)
+    setup_tracing("edge")
     start_metrics_server(settings.metrics_port)
     BUILD_INFO.info({"service": "edge"})
     host, port = split_address(settings.edge_addr)

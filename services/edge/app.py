@@ -17,11 +17,13 @@ from starlette.middleware.cors import CORSMiddleware
 from services.common.channels import async_channel
 from services.common.config import Settings
 from services.common.log import REQUEST_ID_HEADER
+from services.edge import status_page  # adds /status, /status.json and /metrics
 from services.edge.connect_gateway import (
     API_KEY_HEADER,
     FrontDoorForwarder,
     ReliabilityConnectApp,
 )
+from services.edge.http_observe import ObserveHttp
 from services.edge.ratings_list import RatingsList, load_ratings_list
 from services.edge.routes import routes
 
@@ -73,7 +75,8 @@ def create_app(settings: Settings) -> Starlette:
         app.state.ratings = _ratings_loader(settings)
         warm = asyncio.create_task(app.state.ratings())
         try:
-            yield
+            async with status_page.status_sampler(app):
+                yield
         finally:
             warm.cancel()
             channels.clear()
@@ -82,6 +85,7 @@ def create_app(settings: Settings) -> Starlette:
     forwarder = FrontDoorForwarder(lambda: channels[0], settings.edge_max_timeout_s)
     connect_app = ReliabilityConnectApp(forwarder, settings.edge_max_body_bytes)
     middleware = [
+        Middleware(ObserveHttp),
         Middleware(
             CORSMiddleware,
             allow_origins=allowed_origins(settings),
@@ -90,6 +94,6 @@ def create_app(settings: Settings) -> Starlette:
             expose_headers=_EXPOSED_HEADERS,
             allow_credentials=False,
             max_age=CORS_MAX_AGE_S,
-        )
+        ),
     ]
     return Starlette(routes=routes(connect_app), middleware=middleware, lifespan=lifespan)

@@ -18,7 +18,7 @@ from services.matcher.stories import IndexStats
 
 _LOGGER = logging.getLogger(__name__)
 
-STATS_MAX_AGE_S = 10.0
+STATS_MAX_AGE_S = 5.0
 
 
 class IndexStatsCollector(Collector):
@@ -40,12 +40,20 @@ class IndexStatsCollector(Collector):
                 self._read_at = now
             return self._stats
 
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """The metric names, without reading the index (registration must not)."""
+        yield from self._families(IndexStats(stories=0, by_source={}, size_bytes=0))
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
             stats = self._current()
         except Exception as error:  # a scrape must never fail the process
             _LOGGER.warning("index stats unavailable: %s", error)
             return
+        yield from self._families(stats)
+
+    @staticmethod
+    def _families(stats: IndexStats) -> Iterator[GaugeMetricFamily]:
         stories = GaugeMetricFamily(
             "credence_index_source_stories",
             "Stories in the wire index, by source adapter.",

@@ -30,10 +30,10 @@ UNRATED_HOST = "unrated-news.test"
 
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    """Debian's chromium, installed through apt when missing (tools/ensure_chromium.sh)."""
+    """Debian's chromium, installed through apt when missing (tools/ensure_test_tools.sh)."""
     if not CHROMIUM.exists():
         done = subprocess.run(
-            ["bash", str(REPO / "tools/ensure_chromium.sh")],
+            ["bash", str(REPO / "tools/ensure_test_tools.sh")],
             check=False,
             capture_output=True,
             text=True,

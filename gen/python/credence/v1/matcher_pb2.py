@@ -24,9 +24,10 @@ _sym_db = _symbol_database.Default()
 
 from credence.v1 import article_pb2 as credence_dot_v1_dot_article__pb2
 from credence.v1 import evidence_pb2 as credence_dot_v1_dot_evidence__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63redence/v1/matcher.proto\x12\x0b\x63redence.v1\x1a\x19\x63redence/v1/article.proto\x1a\x1a\x63redence/v1/evidence.proto\"X\n\x0cMatchRequest\x12%\n\x07\x61rticle\x18\x01 \x01(\x0b\x32\x14.credence.v1.Article\x12\x12\n\nmax_claims\x18\x02 \x01(\x05\x12\r\n\x05top_k\x18\x03 \x01(\x05\"\x86\x01\n\rCitationCheck\x12\'\n\x08\x63itation\x18\x01 \x01(\x0b\x32\x15.credence.v1.Citation\x12\r\n\x05\x66ound\x18\x02 \x01(\x08\x12%\n\x05story\x18\x03 \x01(\x0b\x32\x16.credence.v1.WireStory\x12\x16\n\x0eoutlet_indexed\x18\x04 \x01(\x08\"\x88\x01\n\rMatchResponse\x12*\n\x06\x63laims\x18\x01 \x03(\x0b\x32\x1a.credence.v1.ClaimEvidence\x12\x33\n\x0f\x63itation_checks\x18\x02 \x03(\x0b\x32\x1a.credence.v1.CitationCheck\x12\x16\n\x0esentence_count\x18\x03 \x01(\x05\"D\n\rStoryDocument\x12%\n\x05story\x18\x01 \x01(\x0b\x32\x16.credence.v1.WireStory\x12\x0c\n\x04\x62ody\x18\x02 \x01(\t\"@\n\x11\x41\x64\x64StoriesRequest\x12+\n\x07stories\x18\x01 \x03(\x0b\x32\x1a.credence.v1.StoryDocument\"4\n\x12\x41\x64\x64StoriesResponse\x12\r\n\x05\x61\x64\x64\x65\x64\x18\x01 \x01(\x05\x12\x0f\n\x07skipped\x18\x02 \x01(\x05\"\x16\n\x14GetIndexStatsRequest\"\xc8\x01\n\x15GetIndexStatsResponse\x12\x0f\n\x07stories\x18\x01 \x01(\x03\x12R\n\x11stories_by_source\x18\x02 \x03(\x0b\x32\x37.credence.v1.GetIndexStatsResponse.StoriesBySourceEntry\x12\x12\n\nsize_bytes\x18\x03 \x01(\x03\x1a\x36\n\x14StoriesBySourceEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x32\xf7\x01\n\x0eMatcherService\x12>\n\x05Match\x12\x19.credence.v1.MatchRequest\x1a\x1a.credence.v1.MatchResponse\x12M\n\nAddStories\x12\x1e.credence.v1.AddStoriesRequest\x1a\x1f.credence.v1.AddStoriesResponse\x12V\n\rGetIndexStats\x12!.credence.v1.GetIndexStatsRequest\x1a\".credence.v1.GetIndexStatsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63redence/v1/matcher.proto\x12\x0b\x63redence.v1\x1a\x19\x63redence/v1/article.proto\x1a\x1a\x63redence/v1/evidence.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"X\n\x0cMatchRequest\x12%\n\x07\x61rticle\x18\x01 \x01(\x0b\x32\x14.credence.v1.Article\x12\x12\n\nmax_claims\x18\x02 \x01(\x05\x12\r\n\x05top_k\x18\x03 \x01(\x05\"\x86\x01\n\rCitationCheck\x12\'\n\x08\x63itation\x18\x01 \x01(\x0b\x32\x15.credence.v1.Citation\x12\r\n\x05\x66ound\x18\x02 \x01(\x08\x12%\n\x05story\x18\x03 \x01(\x0b\x32\x16.credence.v1.WireStory\x12\x16\n\x0eoutlet_indexed\x18\x04 \x01(\x08\"\x88\x01\n\rMatchResponse\x12*\n\x06\x63laims\x18\x01 \x03(\x0b\x32\x1a.credence.v1.ClaimEvidence\x12\x33\n\x0f\x63itation_checks\x18\x02 \x03(\x0b\x32\x1a.credence.v1.CitationCheck\x12\x16\n\x0esentence_count\x18\x03 \x01(\x05\"D\n\rStoryDocument\x12%\n\x05story\x18\x01 \x01(\x0b\x32\x16.credence.v1.WireStory\x12\x0c\n\x04\x62ody\x18\x02 \x01(\t\"@\n\x11\x41\x64\x64StoriesRequest\x12+\n\x07stories\x18\x01 \x03(\x0b\x32\x1a.credence.v1.StoryDocument\"4\n\x12\x41\x64\x64StoriesResponse\x12\r\n\x05\x61\x64\x64\x65\x64\x18\x01 \x01(\x05\x12\x0f\n\x07skipped\x18\x02 \x01(\x05\"\x16\n\x14GetIndexStatsRequest\"\xed\x02\n\x15GetIndexStatsResponse\x12\x0f\n\x07stories\x18\x01 \x01(\x03\x12R\n\x11stories_by_source\x18\x02 \x03(\x0b\x32\x37.credence.v1.GetIndexStatsResponse.StoriesBySourceEntry\x12\x12\n\nsize_bytes\x18\x03 \x01(\x03\x12P\n\x10newest_by_source\x18\x04 \x03(\x0b\x32\x36.credence.v1.GetIndexStatsResponse.NewestBySourceEntry\x1a\x36\n\x14StoriesBySourceEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x1aQ\n\x13NewestBySourceEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12)\n\x05value\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x02\x38\x01\x32\xf7\x01\n\x0eMatcherService\x12>\n\x05Match\x12\x19.credence.v1.MatchRequest\x1a\x1a.credence.v1.MatchResponse\x12M\n\nAddStories\x12\x1e.credence.v1.AddStoriesRequest\x1a\x1f.credence.v1.AddStoriesResponse\x12V\n\rGetIndexStats\x12!.credence.v1.GetIndexStatsRequest\x1a\".credence.v1.GetIndexStatsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,24 +36,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_GETINDEXSTATSRESPONSE_STORIESBYSOURCEENTRY']._loaded_options = None
   _globals['_GETINDEXSTATSRESPONSE_STORIESBYSOURCEENTRY']._serialized_options = b'8\001'
-  _globals['_MATCHREQUEST']._serialized_start=97
-  _globals['_MATCHREQUEST']._serialized_end=185
-  _globals['_CITATIONCHECK']._serialized_start=188
-  _globals['_CITATIONCHECK']._serialized_end=322
-  _globals['_MATCHRESPONSE']._serialized_start=325
-  _globals['_MATCHRESPONSE']._serialized_end=461
-  _globals['_STORYDOCUMENT']._serialized_start=463
-  _globals['_STORYDOCUMENT']._serialized_end=531
-  _globals['_ADDSTORIESREQUEST']._serialized_start=533
-  _globals['_ADDSTORIESREQUEST']._serialized_end=597
-  _globals['_ADDSTORIESRESPONSE']._serialized_start=599
-  _globals['_ADDSTORIESRESPONSE']._serialized_end=651
-  _globals['_GETINDEXSTATSREQUEST']._serialized_start=653
-  _globals['_GETINDEXSTATSREQUEST']._serialized_end=675
-  _globals['_GETINDEXSTATSRESPONSE']._serialized_start=678
-  _globals['_GETINDEXSTATSRESPONSE']._serialized_end=878
-  _globals['_GETINDEXSTATSRESPONSE_STORIESBYSOURCEENTRY']._serialized_start=824
-  _globals['_GETINDEXSTATSRESPONSE_STORIESBYSOURCEENTRY']._serialized_end=878
-  _globals['_MATCHERSERVICE']._serialized_start=881
-  _globals['_MATCHERSERVICE']._serialized_end=1128
+  _globals['_GETINDEXSTATSRESPONSE_NEWESTBYSOURCEENTRY']._loaded_options = None
+  _globals['_GETINDEXSTATSRESPONSE_NEWESTBYSOURCEENTRY']._serialized_options = b'8\001'
+  _globals['_MATCHREQUEST']._serialized_start=130
+  _globals['_MATCHREQUEST']._serialized_end=218
+  _globals['_CITATIONCHECK']._serialized_start=221
+  _globals['_CITATIONCHECK']._serialized_end=355
+  _globals['_MATCHRESPONSE']._serialized_start=358
+  _globals['_MATCHRESPONSE']._serialized_end=494
+  _globals['_STORYDOCUMENT']._serialized_start=496
+  _globals['_STORYDOCUMENT']._serialized_end=564
+  _globals['_ADDSTORIESREQUEST']._serialized_start=566
+  _globals['_ADDSTORIESREQUEST']._serialized_end=630
+  _globals['_ADDSTORIESRESPONSE']._serialized_start=632
+  _globals['_ADDSTORIESRESPONSE']._serialized_end=684
+  _globals['_GETINDEXSTATSREQUEST']._serialized_start=686
+  _globals['_GETINDEXSTATSREQUEST']._serialized_end=708
+  _globals['_GETINDEXSTATSRESPONSE']._serialized_start=711
+  _globals['_GETINDEXSTATSRESPONSE']._serialized_end=1076
+  _globals['_GETINDEXSTATSRESPONSE_STORIESBYSOURCEENTRY']._serialized_start=939
+  _globals['_GETINDEXSTATSRESPONSE_STORIESBYSOURCEENTRY']._serialized_end=993
+  _globals['_GETINDEXSTATSRESPONSE_NEWESTBYSOURCEENTRY']._serialized_start=995
+  _globals['_GETINDEXSTATSRESPONSE_NEWESTBYSOURCEENTRY']._serialized_end=1076
+  _globals['_MATCHERSERVICE']._serialized_start=1079
+  _globals['_MATCHERSERVICE']._serialized_end=1326
 # @@protoc_insertion_point(module_scope)

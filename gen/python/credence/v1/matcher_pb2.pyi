@@ -8,6 +8,7 @@ from credence.v1 import article_pb2 as _article_pb2
 from credence.v1 import evidence_pb2 as _evidence_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 import builtins as _builtins
 import sys
@@ -245,9 +246,31 @@ class GetIndexStatsResponse(_message.Message):
         def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
         def WhichOneof(self, oneof_group: _Never) -> None: ...
 
+    @_typing.final
+    class NewestBySourceEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        @_builtins.property
+        def value(self) -> _timestamp_pb2.Timestamp: ...
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _timestamp_pb2.Timestamp | None = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _typing.Literal["value", b"value"]  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     STORIES_FIELD_NUMBER: _builtins.int
     STORIES_BY_SOURCE_FIELD_NUMBER: _builtins.int
     SIZE_BYTES_FIELD_NUMBER: _builtins.int
+    NEWEST_BY_SOURCE_FIELD_NUMBER: _builtins.int
     stories: _builtins.int
     """The number of stories in the index."""
     size_bytes: _builtins.int
@@ -256,16 +279,23 @@ class GetIndexStatsResponse(_message.Message):
     def stories_by_source(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
         """The number of stories per source adapter."""
 
+    @_builtins.property
+    def newest_by_source(self) -> _containers.MessageMap[_builtins.str, _timestamp_pb2.Timestamp]:
+        """The publication time of the newest story per source adapter (how fresh each wire
+        source is); sources whose stories carry no date are absent.
+        """
+
     def __init__(
         self,
         *,
         stories: _builtins.int = ...,
         stories_by_source: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
         size_bytes: _builtins.int = ...,
+        newest_by_source: _abc.Mapping[_builtins.str, _timestamp_pb2.Timestamp] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["size_bytes", b"size_bytes", "stories", b"stories", "stories_by_source", b"stories_by_source"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["newest_by_source", b"newest_by_source", "size_bytes", b"size_bytes", "stories", b"stories", "stories_by_source", b"stories_by_source"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1,0 +1,84 @@
+"""The operators' status page on the edge: `/status` (a self-refreshing HTML page with no
+external assets), `/status.json` (its figures, see `status_figures`) and `/metrics` (the
+edge's own Prometheus metrics). The routes join the edge through `routes.EXTRA_ROUTES`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from prometheus_client import REGISTRY, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from services.common.config import get_settings
+from services.edge.routes import EXTRA_ROUTES
+from services.edge.status_figures import StatusGatherer
+from services.edge.status_html import PAGE
+
+_LOGGER = logging.getLogger(__name__)
+
+_NO_STORE = {"Cache-Control": "no-store"}
+# The page only loads itself and its figures: no external assets, no inline-script injection.
+_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+)
+
+
+def _own_metrics() -> str:
+    return generate_latest(REGISTRY).decode()
+
+
+def _gatherer(app: Starlette) -> StatusGatherer:
+    gatherer = getattr(app.state, "status_gatherer", None)
+    if gatherer is None:
+        gatherer = StatusGatherer(get_settings(), _own_metrics)
+        app.state.status_gatherer = gatherer
+    return gatherer
+
+
+@asynccontextmanager
+async def status_sampler(app: Starlette) -> AsyncIterator[None]:
+    """Samples the processes' metrics from the edge's start on (the baseline of the first
+    rates) until it stops; used in the edge's lifespan."""
+    gatherer = _gatherer(app)
+    task = asyncio.create_task(gatherer.run_sampler())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await gatherer.close()
+
+
+async def status_json(request: Request) -> Response:
+    """Every figure of the status page."""
+    figures = await _gatherer(request.app).gather()
+    return JSONResponse(figures, headers=_NO_STORE)
+
+
+async def status_html(request: Request) -> Response:
+    """The status page; it fetches /status.json every few seconds."""
+    return HTMLResponse(PAGE, headers={**_NO_STORE, "Content-Security-Policy": _CSP})
+
+
+async def metrics(request: Request) -> Response:
+    """The edge's own metrics in the Prometheus text format."""
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+EXTRA_ROUTES.extend(
+    [
+        Route("/status", status_html, methods=["GET"]),
+        Route("/status.json", status_json, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+)
