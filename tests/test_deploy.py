@@ -85,5 +85,6 @@ def test_procfile_runs_the_same_processes_as_compose() -> None:
     procfile = dict(
         line.split(":", 1) for line in (REPO / "deploy/Procfile").read_text().splitlines() if line
     )
-    assert set(procfile) == {"fetcher", "matcher", "scorer", "worker", "edge"}
+    assert set(procfile) == {"fetcher", "matcher", "scorer", "worker", "edge", "beat"}
+    assert set(procfile) <= set(_compose()["services"])
     assert procfile["edge"].strip() == "python -m services.edge"

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 import redis
 import redis.asyncio as aioredis
 
+from services.common import redis_clients
 from services.common.errors import unavailable
 
 KEY_PREFIX = "cred"
@@ -98,12 +99,8 @@ class KeyStore:
     """Key records in a Redis hash; sync calls for the CLI, async ones for the server."""
 
     def __init__(self, url: str, timeout_s: float = 1.0) -> None:
-        self._sync = redis.Redis.from_url(
-            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
-        )
-        self._async = aioredis.Redis.from_url(
-            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
-        )
+        self._sync = redis_clients.sync_client(url, timeout_s)
+        self._async = redis_clients.async_client(url, timeout_s)
 
     def put(self, record: ApiKey) -> None:
         try:

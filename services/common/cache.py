@@ -13,9 +13,8 @@ import time
 from typing import Protocol
 
 import redis
-import redis.asyncio as aioredis
 
-from services.common import metrics
+from services.common import metrics, redis_clients
 from services.common.errors import unavailable
 
 _LOGGER = logging.getLogger(__name__)
@@ -87,12 +86,8 @@ class RedisCache:
     def __init__(self, url: str, timeout_s: float = 0.5, degrade: bool = True) -> None:
         self._degrade = degrade
         self._name = "cache" if degrade else "state store"
-        self._sync = redis.Redis.from_url(
-            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
-        )
-        self._async = aioredis.Redis.from_url(
-            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
-        )
+        self._sync = redis_clients.sync_client(url, timeout_s)
+        self._async = redis_clients.async_client(url, timeout_s)
 
     def get(self, key: str) -> bytes | None:
         try:

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     broker_url: str = Field(
         default="redis://127.0.0.1:6379/0", description="Celery broker (Redis, noeviction)."
     )
+    broker_sentinel_master: str = Field(
+        default="",
+        description="With a sentinel:// broker URL: the name of the master Sentinel watches.",
+    )
     state_url: str = Field(
         default="redis://127.0.0.1:6379/2",
         description="Redis for jobs and single-flight locks (the broker instance).",

@@ -50,6 +50,11 @@ def make_app(settings: Settings) -> Celery:
             "unacked_restore_throttle": 1,
             "socket_timeout": 2,
             "socket_connect_timeout": 2,
+            **(
+                {"master_name": settings.broker_sentinel_master}
+                if settings.broker_sentinel_master
+                else {}
+            ),
         },
         task_publish_retry=True,
         task_publish_retry_policy=PUBLISH_RETRY_POLICY,

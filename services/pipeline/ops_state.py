@@ -14,6 +14,8 @@ from typing import Any
 import redis
 from credence.v1 import report_pb2
 
+from services.common import redis_clients
+
 _LOGGER = logging.getLogger(__name__)
 
 RECENT_REPORTS_KEY = "credence:ops:recent_reports"
@@ -28,7 +30,7 @@ _REDIS_ERRORS = (redis.RedisError, OSError)
 
 def connect(url: str, timeout_s: float = 1.0) -> redis.Redis:
     """A Redis client with short timeouts: operations data must never stall real work."""
-    return redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+    return redis_clients.sync_client(url, timeout_s)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,49 @@
+"""Redis clients from URLs, one place for every process. Besides `redis://` URLs this
+understands `sentinel://host:26379[,host2:26379]/DB?master=NAME`, so the job state and
+keys follow the broker's master through a Sentinel fail-over (deploy/k8s uses it)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import redis
+import redis.asyncio as aioredis
+from redis.asyncio.sentinel import Sentinel as AsyncSentinel
+from redis.sentinel import Sentinel
+
+SENTINEL_SCHEME = "sentinel"
+
+
+def _sentinel_parts(url: str) -> tuple[list[tuple[str, int]], int, str]:
+    parts = urlsplit(url)
+    hosts = []
+    for item in parts.netloc.split(","):
+        host, _, port = item.rpartition(":")
+        hosts.append((host or item, int(port) if host else 26379))
+    db = int(parts.path.strip("/") or 0)
+    master = parse_qs(parts.query).get("master", [""])[0]
+    if not master:
+        raise ValueError(f"{url!r}: a sentinel:// URL needs ?master=NAME")
+    return hosts, db, master
+
+
+def sync_client(url: str, timeout_s: float) -> redis.Redis:
+    """A blocking client for `url`."""
+    if urlsplit(url).scheme == SENTINEL_SCHEME:
+        hosts, db, master = _sentinel_parts(url)
+        sentinel = Sentinel(hosts, socket_timeout=timeout_s)
+        return sentinel.master_for(
+            master, db=db, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )
+    return redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+
+
+def async_client(url: str, timeout_s: float) -> aioredis.Redis:
+    """An asyncio client for `url`."""
+    if urlsplit(url).scheme == SENTINEL_SCHEME:
+        hosts, db, master = _sentinel_parts(url)
+        sentinel = AsyncSentinel(hosts, socket_timeout=timeout_s)
+        return sentinel.master_for(
+            master, db=db, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )
+    return aioredis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)

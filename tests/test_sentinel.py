@@ -1,0 +1,57 @@
+"""The state store reaches the broker Redis through Sentinel (as deploy/k8s configures it):
+a real redis-server and a real Sentinel watching it, on private ports."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from services.common.cache import RedisCache
+from services.common.errors import CredenceError
+from services.common.redis_clients import _sentinel_parts
+from tests.support.processes import free_port, redis_instance, redis_server_binary
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_sentinel_url_is_parsed() -> None:
+    hosts, db, master = _sentinel_parts("sentinel://a:26379,b:26380/2?master=credence-broker")
+    assert hosts == [("a", 26379), ("b", 26380)] and db == 2 and master == "credence-broker"
+    with pytest.raises(ValueError, match="master"):
+        _sentinel_parts("sentinel://a:26379/2")
+
+
+def test_state_store_through_a_real_sentinel(tmp_path: Path) -> None:
+    with redis_instance() as redis_port:
+        sentinel_port = free_port()
+        conf = tmp_path / "sentinel.conf"
+        conf.write_text(
+            f"port {sentinel_port}\nbind 127.0.0.1\n"
+            f"sentinel monitor credence-broker 127.0.0.1 {redis_port} 1\n"
+        )
+        proc = subprocess.Popen(
+            [redis_server_binary(), str(conf), "--sentinel"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            store = RedisCache(
+                f"sentinel://127.0.0.1:{sentinel_port}/2?master=credence-broker",
+                timeout_s=2.0,
+                degrade=False,
+            )
+            for _ in range(50):  # until Sentinel has found its master
+                try:
+                    added = store.add("job-lock", b"job-1", 30)
+                    break
+                except CredenceError:
+                    time.sleep(0.1)
+            assert added
+            assert store.get("job-lock") == b"job-1"
+            assert not store.add("job-lock", b"job-2", 30)
+        finally:
+            proc.terminate()
+            proc.wait(10)
