@@ -22,6 +22,7 @@ from google.rpc import error_details_pb2
 from services.auth.api_keys import ApiKey, KeyStore, key_id_of, matches
 from services.auth.quota import TokenBuckets
 from services.common.errors import CredenceError, retry_info
+from services.common.handlers import wrap_handler
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -107,31 +108,11 @@ class ApiKeyInterceptor(grpc.aio.ServerInterceptor):
             return handler
         key = _header(handler_call_details)
         admit = lambda: self._admit(key, method)  # noqa: E731
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                _guard_unary(handler.unary_unary, admit),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(
-                _guard_stream(handler.unary_stream, admit),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.stream_stream:
-            return grpc.stream_stream_rpc_method_handler(
-                _guard_stream(handler.stream_stream, admit),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(
-                _guard_unary(handler.stream_unary, admit),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        return handler
+        return wrap_handler(
+            handler,
+            lambda behavior, _kind: _guard_unary(behavior, admit),
+            lambda behavior, _kind: _guard_stream(behavior, admit),
+        )
 
     async def _admit(self, key: str, method: str) -> None:
         if not key:

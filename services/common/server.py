@@ -20,6 +20,7 @@ from grpc_status import rpc_status
 from services.common import metrics
 from services.common.channels import JOB_ID_HEADER
 from services.common.errors import CredenceError
+from services.common.handlers import wrap_handler
 from services.common.log import REQUEST_ID_HEADER, job_id_var, new_request_id, request_id_var
 
 _LOGGER = logging.getLogger(__name__)
@@ -145,27 +146,11 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):
         def call(kind: str) -> _Call:
             return _Call(kind, service, method, rid, jid)
 
-        codecs = {
-            "request_deserializer": handler.request_deserializer,
-            "response_serializer": handler.response_serializer,
-        }
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                self._wrap_unary(handler.unary_unary, call), **codecs
-            )
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(
-                self._wrap_stream(handler.unary_stream, call, "server_stream"), **codecs
-            )
-        if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(
-                self._wrap_unary(handler.stream_unary, call, "client_stream"), **codecs
-            )
-        if handler.stream_stream:
-            return grpc.stream_stream_rpc_method_handler(
-                self._wrap_stream(handler.stream_stream, call, "bidi_stream"), **codecs
-            )
-        return handler
+        return wrap_handler(
+            handler,
+            lambda behavior, kind: self._wrap_unary(behavior, call, kind),
+            lambda behavior, kind: self._wrap_stream(behavior, call, kind),
+        )
 
     @staticmethod
     def _wrap_unary(
