@@ -40,7 +40,7 @@ test: install redis
 
 run: install redis
 	mkdir -p var
-	CREDENCE_LOG_JSON=$${CREDENCE_LOG_JSON:-true} $(BIN)/honcho -f deploy/Procfile -d . start
+	PATH="$(abspath $(BIN)):$$PATH" CREDENCE_LOG_JSON=$${CREDENCE_LOG_JSON:-true} $(BIN)/honcho -f deploy/Procfile -d . start
 
 proto: install
 	$(PY) tools/gen_protos.py

@@ -1,0 +1,62 @@
+"""`make run` starts the whole stack as separate local processes, and Ctrl-C (SIGINT to the
+process group, as a terminal sends it) stops every one of them cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import grpc
+import httpx
+import pytest
+
+from tests.support.processes import REPO, base_env, free_port, wait_serving
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def test_make_run_serves_and_stops_on_ctrl_c(redis_port: int, tmp_path: Path) -> None:
+    env = base_env(redis_port, tmp_path)
+    edge_port = free_port()
+    env.update(
+        CREDENCE_EDGE_ADDR=f"127.0.0.1:{edge_port}",
+        CREDENCE_FETCHER_METRICS_PORT=str(free_port()),
+        CREDENCE_MATCHER_METRICS_PORT=str(free_port()),
+        CREDENCE_SCORER_METRICS_PORT=str(free_port()),
+        CREDENCE_WORKER_METRICS_PORT=str(free_port()),
+        CREDENCE_LOG_JSON="true",
+    )
+    log = (tmp_path / "make-run.log").open("wb")
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        for key in ("CREDENCE_FETCHER_ADDR", "CREDENCE_MATCHER_ADDR", "CREDENCE_SCORER_ADDR"):
+            wait_serving(env[key], timeout_s=90)
+        reply = httpx.post(
+            f"http://127.0.0.1:{edge_port}/credence.v1.ReliabilityService/GetSourceRating",
+            json={"domain": "reuters.com"},
+            timeout=30,
+        )
+        assert reply.status_code == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(60)
+        log.close()
+    output = (tmp_path / "make-run.log").read_text(errors="replace")
+    for name in ("fetcher", "matcher", "scorer", "worker", "edge", "beat"):
+        assert f"{name}.1 started" in output, output[-3000:]
+        assert f"{name}.1 stopped" in output, output[-3000:]
+    assert "not found" not in output
+    with (
+        grpc.insecure_channel(env["CREDENCE_SCORER_ADDR"]) as channel,
+        pytest.raises(grpc.FutureTimeoutError),
+    ):
+        grpc.channel_ready_future(channel).result(timeout=1)
