@@ -156,11 +156,7 @@ def config() -> None:
 
 def _register_subcommands() -> None:
     for module_name in _SUBCOMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        module.register(app)
+        importlib.import_module(module_name).register(app)
 
 
 _register_subcommands()
