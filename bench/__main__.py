@@ -11,6 +11,10 @@ synthetic 100,000-story wire index and measures:
 - the share of pipeline time spent in orchestration (queueing, Celery and gRPC hops, the
   front door's wait) rather than in the stages' own work (server-side RPC time).
 
+Then, in-process and without the stack, the matcher's scaling (bench/matcher_scale.py):
+per-claim match latency at 10k, 100k and 1M indexed stories, ingest rate, index bytes per
+story and resident memory.
+
 It prints a table and writes bench/results/latest.json. The fetcher's extraction rate is a
 separate benchmark: bench/bench_extract.py.
 """
@@ -32,6 +36,7 @@ import redis.asyncio as aioredis
 from credence.v1 import reliability_pb2, reliability_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from bench import matcher_scale
 from bench.stack import BenchStack, bench_stack
 from bench.stats import percentile, summary_ms
 from bench.wire_index import ensure_index
@@ -244,10 +249,20 @@ def main() -> None:
     parser.add_argument("--throughput", type=int, default=12, help="articles per throughput run")
     parser.add_argument("--clients", type=int, default=4, help="concurrent pipeline callers")
     parser.add_argument("--stories", type=int, default=100_000, help="wire index size")
+    parser.add_argument(
+        "--matcher-sizes",
+        default=",".join(str(s) for s in matcher_scale.DEFAULT_SIZES),
+        help="index sizes for the matcher's scaling figures (empty: skip them)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     results = asyncio.run(run(args))
     print_table(results)
+    sizes = [int(s) for s in args.matcher_sizes.split(",") if s.strip()]
+    if sizes:
+        print("\nmatcher scaling ...", flush=True)
+        results.update(matcher_scale.run(sizes))
+        matcher_scale.print_table(results, sizes)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     shown = args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output
