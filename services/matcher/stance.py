@@ -10,6 +10,8 @@ serve, and both are stored together in one joblib artifact.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +45,7 @@ HEDGING = (
 _REFUTING = frozenset(REFUTING)
 _HEDGING = frozenset(HEDGING)
 _BODY_CHARS = 6000
+_VIEW_CACHE = 2048  # body views kept; each is a few KB
 _TOP_SENTENCES = 3
 
 
@@ -190,6 +193,22 @@ class StanceModel:
     def __init__(self, featurizer: StanceFeaturizer, classifier: object) -> None:
         self.featurizer = featurizer
         self.classifier = classifier
+        # The same wire stories come back for many claims: their body side is computed once.
+        self._views: OrderedDict[str, BodyView] = OrderedDict()
+        self._views_lock = threading.Lock()
+
+    def _view(self, body: str) -> BodyView:
+        with self._views_lock:
+            view = self._views.get(body)
+            if view is not None:
+                self._views.move_to_end(body)
+                return view
+        view = self.featurizer.body_view(body)
+        with self._views_lock:
+            self._views[body] = view
+            if len(self._views) > _VIEW_CACHE:
+                self._views.popitem(last=False)
+        return view
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> StanceModel:
@@ -199,7 +218,7 @@ class StanceModel:
 
     def predict_proba(self, claims: Sequence[str], bodies: Sequence[str]) -> np.ndarray:
         """Class probabilities in `LABELS` order, one row per pair."""
-        views = [self.featurizer.body_view(b) for b in bodies]
+        views = [self._view(b) for b in bodies]
         return self._proba(self.featurizer.features(claims, views))
 
     def _proba(self, features: np.ndarray) -> np.ndarray:
@@ -211,7 +230,7 @@ class StanceModel:
         """The stance of every body towards one claim, with its best passage."""
         if not bodies:
             return []
-        views = [self.featurizer.body_view(b) for b in bodies]
+        views = [self._view(b) for b in bodies]
         proba = self._proba(self.featurizer.features([claim] * len(views), views))
         out = []
         for row, view in zip(proba, views, strict=True):
