@@ -24,6 +24,17 @@ BatchItems = (
 )
 
 
+async def _streamed(call: Any) -> AsyncIterator[Any]:
+    """The messages of a response stream; a failure as CredenceError; cancelled when left."""
+    try:
+        async for message in call:
+            yield message
+    except grpc.RpcError as error:
+        raise from_rpc_error(error) from None
+    finally:
+        call.cancel()
+
+
 class AsyncCredenceClient:
     """Calls a Credence stack at `address`; use `async with`, inside a running loop."""
 
@@ -78,13 +89,8 @@ class AsyncCredenceClient:
             timeout=timeout_s or self._timeout_s,
             metadata=self._metadata,
         )
-        try:
-            async for update in call:
-                yield update
-        except grpc.RpcError as error:
-            raise from_rpc_error(error) from None
-        finally:
-            call.cancel()
+        async for update in _streamed(call):
+            yield update
 
     async def wait_report(self, job_id: str, timeout_s: float) -> report_pb2.Report:
         """Follows the job with WatchReport until it finishes; raises its failure."""
@@ -104,13 +110,8 @@ class AsyncCredenceClient:
         call = self._stub.ScoreBatch(
             _as_async(items), timeout=timeout_s or self._timeout_s, metadata=self._metadata
         )
-        try:
-            async for answer in call:
-                yield answer
-        except grpc.RpcError as error:
-            raise from_rpc_error(error) from None
-        finally:
-            call.cancel()
+        async for answer in _streamed(call):
+            yield answer
 
     async def _call(self, rpc: Callable[..., Awaitable[R]], request: Any) -> R:
         attempt = 0

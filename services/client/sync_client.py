@@ -37,6 +37,16 @@ def job_outcome(
     return None
 
 
+def _streamed(stream: Any) -> Iterator[Any]:
+    """The messages of a response stream; a failure as CredenceError; cancelled when left."""
+    try:
+        yield from stream
+    except grpc.RpcError as error:
+        raise from_rpc_error(error) from None
+    finally:
+        stream.cancel()
+
+
 class CredenceClient:
     """Calls a Credence stack at `address` ("host:port"); plaintext unless `tls` is given."""
 
@@ -89,12 +99,7 @@ class CredenceClient:
         stream = self._stub.WatchReport(
             request, timeout=timeout_s or self._timeout_s, metadata=self._metadata
         )
-        try:
-            yield from stream
-        except grpc.RpcError as error:
-            raise from_rpc_error(error) from None
-        finally:
-            stream.cancel()
+        yield from _streamed(stream)
 
     def score_batch(
         self, items: Iterable[reliability_pb2.ScoreBatchRequest], timeout_s: float | None = None
@@ -104,12 +109,7 @@ class CredenceClient:
         stream = self._stub.ScoreBatch(
             iter(items), timeout=timeout_s or self._timeout_s, metadata=self._metadata
         )
-        try:
-            yield from stream
-        except grpc.RpcError as error:
-            raise from_rpc_error(error) from None
-        finally:
-            stream.cancel()
+        yield from _streamed(stream)
 
     def wait_report(self, job: reliability_pb2.Job, timeout_s: float) -> report_pb2.Report:
         """Polls GetReport until the job is done; raises its failure as a CredenceError."""

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -30,6 +29,7 @@ from sklearn.svm import LinearSVC
 
 from services.common.config import get_settings
 from services.matcher import embeddings
+from services.matcher.artifacts import save_artifact
 from services.matcher.claims import MODEL_PATH, CheckWorthinessModel, normalise
 
 _LOGGER = logging.getLogger(__name__)
@@ -138,11 +138,7 @@ def train(data_dir: Path, out: Path) -> dict[str, Any]:
     final = _fit(texts, vectors, labels)
     metrics["refit_seconds"] = round(time.perf_counter() - start, 1)
     metrics["artifact_trained_on"] = "all sentences (validation figures from the held-out run)"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(final, out, compress=3)
-    metrics["artifact_bytes"] = out.stat().st_size
-    out.with_suffix(".metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    print(json.dumps(metrics, indent=2))
+    save_artifact(final, out, metrics)
     return metrics
 
 

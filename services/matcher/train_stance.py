@@ -9,19 +9,18 @@ so the same data gives the same model.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import time
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import classification_report, f1_score
 from sklearn.model_selection import GroupShuffleSplit
 
 from services.common.config import get_settings
+from services.matcher.artifacts import save_artifact
 from services.matcher.fnc import LABELS, fnc_score, read_bodies, read_stances
 from services.matcher.stance import MODEL_PATH, StanceFeaturizer
 
@@ -98,11 +97,7 @@ def train(data_dir: Path, out: Path, refit_all: bool = True) -> dict[str, Any]:
         featurizer, classifier = _fit(rows, bodies)
         metrics["refit_seconds"] = round(time.perf_counter() - start, 1)
         metrics["artifact_trained_on"] = "all pairs (validation figures from the held-out run)"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump({"featurizer": featurizer, "classifier": classifier}, out, compress=3)
-    metrics["artifact_bytes"] = out.stat().st_size
-    out.with_suffix(".metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    print(json.dumps(metrics, indent=2))
+    save_artifact({"featurizer": featurizer, "classifier": classifier}, out, metrics)
     return metrics
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,30 +16,20 @@ from typing import Any
 import pytest
 
 from tests.conftest import Stack
+from tests.support.browser import ARTIFACTS, ensure_chromium
 from tests.support.pages import page_server
 from tests.support.processes import REPO
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = REPO / "test-artifacts"
 RATED_HOST = "reuters.com"
 UNRATED_HOST = "unrated-news.test"
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    """Debian's chromium, installed through apt when missing (tools/ensure_test_tools.sh)."""
-    if not CHROMIUM.exists():
-        done = subprocess.run(
-            ["bash", str(REPO / "tools/ensure_test_tools.sh")],
-            check=False,
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            pytest.skip(f"chromium is not installed and could not be: {done.stderr[-500:]}")
-    return CHROMIUM
+    """Debian's chromium (installed through apt when missing)."""
+    return ensure_chromium()
 
 
 @pytest.fixture(scope="module")

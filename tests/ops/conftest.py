@@ -4,7 +4,6 @@ its status page, tracing to a local OTLP collector, and traffic sent through it 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from credence.v1 import (
 from tests.conftest import Stack, start_stack, stop_stack
 from tests.support.otlp import SpanCollector, otlp_collector
 from tests.support.pages import page_server
+from tests.support.processes import wait_http_ok
 
 TRACE_REQUEST_ID = "ops-trace-0123456789abcdef"
 CONNECT = {"Content-Type": "application/json", "connect-protocol-version": "1"}
@@ -123,13 +123,7 @@ def ops_stack(
 
 def _wait_workers_up(stack: Stack, timeout_s: float = 60) -> None:
     """Until the worker's /metrics answers (it starts after the gRPC services)."""
-    deadline = time.monotonic() + timeout_s
-    url = stack.metrics_urls["worker0"]
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"worker metrics never answered:\n{stack.logs()}")
+    try:
+        wait_http_ok(stack.metrics_urls["worker0"], timeout_s)
+    except TimeoutError:
+        raise AssertionError(f"worker metrics never answered:\n{stack.logs()}") from None

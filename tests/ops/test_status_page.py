@@ -5,7 +5,6 @@ depth, workers, errors by reason, ingest freshness per source, the latest report
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +12,9 @@ import httpx
 import pytest
 
 from tests.ops.conftest import OpsStack
-from tests.support.processes import REPO
+from tests.support.browser import ARTIFACTS, ensure_chromium
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = REPO / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -81,17 +77,8 @@ def test_status_page_is_self_contained_html(ops_stack: OpsStack) -> None:
 
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    """Debian's chromium, installed through apt when missing (tools/ensure_test_tools.sh)."""
-    if not CHROMIUM.exists():
-        done = subprocess.run(
-            ["bash", str(REPO / "tools/ensure_test_tools.sh")],
-            check=False,
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            pytest.skip(f"chromium is not installed and could not be: {done.stderr[-500:]}")
-    return CHROMIUM
+    """Debian's chromium (installed through apt when missing)."""
+    return ensure_chromium()
 
 
 def test_status_page_renders_live_figures_in_chromium(ops_stack: OpsStack, chromium: Path) -> None:
