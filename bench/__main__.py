@@ -15,8 +15,11 @@ Then, in-process and without the stack, the matcher's scaling (bench/matcher_sca
 per-claim match latency at 10k, 100k and 1M indexed stories, ingest rate, index bytes per
 story and resident memory.
 
-It prints a table and writes bench/results/latest.json. The fetcher's extraction rate is a
-separate benchmark: bench/bench_extract.py.
+Then the fetcher in its own process (bench/bench_extract.py): Extract pages per second
+against calling trafilatura directly on the same pages, and Fetch p50/p99 from a local
+server.
+
+It prints a table and writes bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import redis.asyncio as aioredis
 from credence.v1 import reliability_pb2, reliability_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from bench import matcher_scale
+from bench import bench_extract, matcher_scale
 from bench.stack import BenchStack, bench_stack
 from bench.stats import percentile, summary_ms
 from bench.wire_index import ensure_index
@@ -254,10 +257,16 @@ def main() -> None:
         default=",".join(str(s) for s in matcher_scale.DEFAULT_SIZES),
         help="index sizes for the matcher's scaling figures (empty: skip them)",
     )
+    parser.add_argument(
+        "--extract-seconds", type=float, default=12.0, help="time per extraction measure"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     results = asyncio.run(run(args))
     print_table(results)
+    print("\nfetcher extraction ...", flush=True)
+    results.update(asyncio.run(bench_extract.measure(args.extract_seconds)))
+    bench_extract.print_table(results)
     sizes = [int(s) for s in args.matcher_sizes.split(",") if s.strip()]
     if sizes:
         print("\nmatcher scaling ...", flush=True)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from services.fetcher.hints import HintIndex
+
 _ALWAYS = re.compile(
     r"^\s*(?:disclaimer|note to readers?|featured image|image credit|photo credit|"
     r"for media inquiries|copyright\b|©|\(c\)\s*\d{4}|all rights reserved|"
@@ -23,7 +25,8 @@ _SHORT = re.compile(
     re.IGNORECASE,
 )
 _SHORT_LIMIT = 200
-# Every _ALWAYS / _SHORT match contains one of these (lower-cased): a cheap test first.
+# Every _ALWAYS / _SHORT match but a rule line contains one of these (lower-cased): a cheap
+# test first.
 _HINTS = (
     "disclaimer",
     "note to reader",
@@ -46,13 +49,6 @@ _HINTS = (
     "translate",
     "cross-post",
     "subscribe",
-    "**",
-    "--",
-    "__",
-    "==",
-    "••",
-    "··",
-    "*-",
     "follow us",
     "sign up",
     "read more",
@@ -77,10 +73,12 @@ class Cleaned:
     author: str = ""
 
 
-def is_boilerplate(line: str) -> bool:
-    """True for a line that is page furniture."""
-    lowered = line.lower()
-    if not any(hint in lowered for hint in _HINTS) and not _RULE.match(line):
+def is_boilerplate(line: str, hinted: bool | None = None) -> bool:
+    """True for a line that is page furniture (`hinted`: whether the line holds one of the
+    hints, when the caller already knows)."""
+    if hinted is None:
+        hinted = bool(HintIndex([line]).lines_with(_HINTS))
+    if not hinted and not _RULE.match(line):
         return False
     if _ALWAYS.search(line):
         return True
@@ -93,8 +91,9 @@ def strip_boilerplate(text: str) -> Cleaned:
     out: list[str] = []
     author = ""
     lines = text.splitlines()
+    hinted = HintIndex(lines).lines_with(_HINTS)
     skip_bio = False
-    for line in lines:
+    for index, line in enumerate(lines):
         if _AUTHOR_HEADING.match(line):
             skip_bio = True
             continue
@@ -104,7 +103,7 @@ def strip_boilerplate(text: str) -> Cleaned:
             if match:
                 author = author or match.group(1).strip()
                 continue
-        if is_boilerplate(line):
+        if is_boilerplate(line, index in hinted):
             continue
         out.append(line.rstrip())
     joined = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()

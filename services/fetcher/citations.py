@@ -3,17 +3,17 @@
 May 3, 2023", "told the New York Times") or from a quoted speaker. Each is kept with the
 outlet as written, its date when given, the sentence it sits in, and the pattern's kind.
 
-Patterns run per paragraph; the sentence splitter (pysbd) runs only on paragraphs where a
-pattern matched, which keeps extraction fast on long articles."""
+Patterns run per paragraph, and only on paragraphs holding one of their trigger words. The
+sentence around a hit is found by a rule-based boundary scan (terminal punctuation before a
+capital, except after a known abbreviation or an initial): a full segmenter costs more than
+the rest of the extraction, and only the sentences holding citations are needed."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 
-import pysbd
 from dateutil import parser as date_parser
 
 _WORD = r"[A-Z](?:[A-Za-z0-9&'’-]|\.(?=[A-Za-z]))*"
@@ -22,11 +22,14 @@ _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
-_DATE = (
+DATE_PATTERN = (
     rf"(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}"
     r"|\d{4}-\d{2}-\d{2})"
 )
+_ORDINAL = re.compile(r"(\d)(?:st|nd|rd|th)\b")
+# The layouts DATE_PATTERN matches, after dots and commas become spaces; others go to dateutil.
+_DATE_LAYOUTS = ("%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d")
 
 # (kind, pattern, trigger words): a pattern runs only on paragraphs holding one of its
 # triggers, a cheap substring test that spares the regex engine most paragraphs.
@@ -35,14 +38,16 @@ _PATTERNS: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
         "source_line",
         re.compile(
             rf"^\s*(?:Sources?|Via|Credit|Courtesy)\s*[,:]\s*(?P<outlet>{_NAME})"
-            rf"(?:\s*,\s*(?P<date>{_DATE}))?",
+            rf"(?:\s*,\s*(?P<date>{DATE_PATTERN}))?",
             re.MULTILINE,
         ),
         ("Source", "Via", "Credit", "Courtesy"),
     ),
     (
         "parenthetical",
-        re.compile(rf"\((?:[Ss]ee\s+)?(?P<outlet>{_NAME})\s*,\s*(?P<date>{_DATE})[^()]{{0,80}}\)"),
+        re.compile(
+            rf"\((?:[Ss]ee\s+)?(?P<outlet>{_NAME})\s*,\s*(?P<date>{DATE_PATTERN})[^()]{{0,80}}\)"
+        ),
         ("(",),
     ),
     (
@@ -86,6 +91,17 @@ _PATTERNS: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
     ),
 ]
 
+# Terminal punctuation (with closing quotes or brackets) then space then what can start a
+# sentence; `word` is the token before the stop, to skip "Mr." and "U.S.".
+_BOUNDARY = re.compile(r"(?P<word>[\w.'’-]*)(?P<stop>[.!?]+[\"”’)\]]*)\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_INITIALS = re.compile(r"(?:[A-Za-z]\.)*[A-Za-z]")
+_ABBREVIATION_WORDS = """mr mrs ms dr prof sen rep gov gen col lt sgt capt cmdr adm st jr sr
+rev hon pres supt insp det inc corp co ltd llc bros no nos vs etc approx dept est fig jan
+feb mar apr jun
+jul aug sep sept oct nov dec a.m p.m"""
+_ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
+_TRIGGERS = frozenset(trigger for _, _, triggers in _PATTERNS for trigger in triggers)
+
 _STOPWORDS = """a an the he she it they we i you this that these those there his her their
 our its some many most officials sources source reports report media see below above us him
 them who which what when where while after before in on at but and or so if as also then mr
@@ -104,19 +120,17 @@ class FoundCitation:
     kind: str
 
 
-@lru_cache(maxsize=1)
-def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False, char_span=True)
-
-
 def find_citations(text: str, limit: int = 200) -> list[FoundCitation]:
     """Every citation in `text`, in order, each (outlet, kind, sentence) once."""
+    patterns = _patterns_for(text)
+    if not patterns:
+        return []
     found: list[FoundCitation] = []
     seen: set[tuple[str, str, str]] = set()
     for paragraph in text.split("\n"):
         if not paragraph.strip():
             continue
-        for citation in _paragraph_citations(paragraph):
+        for citation in _paragraph_citations(paragraph, patterns):
             key = (citation.outlet.lower(), citation.kind, citation.sentence)
             if key not in seen:
                 seen.add(key)
@@ -126,10 +140,23 @@ def find_citations(text: str, limit: int = 200) -> list[FoundCitation]:
     return found
 
 
-def _paragraph_citations(paragraph: str) -> list[FoundCitation]:
+def _patterns_for(text: str) -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
+    """The patterns whose trigger words occur in `text`, each with those of its triggers."""
+    present = {trigger for trigger in _TRIGGERS if trigger in text}
+    active = []
+    for kind, pattern, triggers in _PATTERNS:
+        here = tuple(trigger for trigger in triggers if trigger in present)
+        if here:
+            active.append((kind, pattern, here))
+    return active
+
+
+def _paragraph_citations(
+    paragraph: str, patterns: list[tuple[str, re.Pattern[str], tuple[str, ...]]]
+) -> list[FoundCitation]:
     hits: list[tuple[int, str, str, str]] = []
     taken: list[tuple[int, int]] = []
-    for kind, pattern, triggers in _PATTERNS:
+    for kind, pattern, triggers in patterns:
         if not any(trigger in paragraph for trigger in triggers):
             continue
         for match in pattern.finditer(paragraph):
@@ -163,11 +190,19 @@ def _sentence_at(spans: list[tuple[int, int, str]], start: int, paragraph: str) 
 
 
 def _sentences(paragraph: str) -> list[tuple[int, int, str]]:
-    try:
-        segments = _segmenter().segment(paragraph)
-    except (ValueError, IndexError, RecursionError):
-        return [(0, len(paragraph), paragraph)]
-    return [(s.start, s.end, s.sent) for s in segments]
+    """(start, end, text) of each sentence in the paragraph."""
+    spans: list[tuple[int, int, str]] = []
+    start = 0
+    for boundary in _BOUNDARY.finditer(paragraph):
+        word = boundary.group("word")
+        if word.lower() in _ABBREVIATIONS or _INITIALS.fullmatch(word):
+            continue
+        end = boundary.end("stop")
+        spans.append((start, boundary.end(), paragraph[start:end]))
+        start = boundary.end()
+    if start < len(paragraph):
+        spans.append((start, len(paragraph), paragraph[start:]))
+    return spans
 
 
 def _clean_outlet(raw: str) -> str:
@@ -186,6 +221,12 @@ def parse_date(value: str) -> datetime | None:
     """A citation date ("May 5, 2023", "5 May 2023", "2023-05-05") as UTC midnight."""
     if not value:
         return None
+    plain = " ".join(_ORDINAL.sub(r"\1", value.replace(".", " ").replace(",", " ")).split())
+    for layout in _DATE_LAYOUTS:
+        try:
+            return datetime.strptime(plain, layout).replace(tzinfo=UTC)
+        except ValueError:
+            continue
     try:
         parsed = date_parser.parse(value.replace(".", " "), fuzzy=True)
     except (ValueError, OverflowError):

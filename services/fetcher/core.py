@@ -18,7 +18,7 @@ from services.common.cache import Cache, MemoryCache
 from services.common.config import Settings
 from services.common.errors import CredenceError, invalid_argument
 from services.common.urls import canonical_url, validate_url
-from services.fetcher import errors
+from services.fetcher import errors, pagefields
 from services.fetcher.article import Draft, build_article
 from services.fetcher.client import RawResponse, SafeHttp
 from services.fetcher.decoding import decode_body
@@ -56,6 +56,7 @@ class Fetcher:
         self._limiter = HostRateLimiter(
             self.policy.per_host_rate, self.policy.per_host_burst, self.policy.per_host_wait_s
         )
+        pagefields.warm_up()
 
     async def fetch(self, request: fetcher_pb2.FetchRequest) -> fetcher_pb2.FetchResponse:
         """Fetches `request.url` safely and extracts its article."""

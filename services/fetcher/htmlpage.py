@@ -1,18 +1,19 @@
-"""The article in an HTML page: trafilatura finds the main text, title, author and date;
-the page's own metadata (OpenGraph, JSON-LD, lang) fills in the rest. A page trafilatura
-cannot read falls back to its baseline extractor; a page with no text at all is refused."""
+"""The article in an HTML page: trafilatura finds the main text and its links, `pagefields`
+the title, byline, dates and language, `meta` the page's declarations and all its links. A
+page trafilatura cannot read falls back to its baseline extractor; a page with no text at
+all is refused."""
 
 from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import trafilatura
+from lxml import etree
 
-from services.fetcher import errors
+from services.fetcher import errors, pagefields
 from services.fetcher.article import Draft
 from services.fetcher.boilerplate import strip_boilerplate
 from services.fetcher.meta import PageMeta, parse_html, read_meta
@@ -26,6 +27,7 @@ _SPACES = re.compile(r"\s+")
 # Characters XML cannot hold: lxml refuses to store them back into a tree.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _KEEP_WHITESPACE = frozenset({"pre", "textarea", "code"})
+_TEXT_WITH_NEWLINES = etree.XPath('//text()[contains(., "\n")]')
 _MAX_SIGNAL_TEXT = 1_000_000
 
 
@@ -34,18 +36,23 @@ def extract_html(html: str, url: str, base_url: str = "") -> Draft:
     tree = parse_html(_NOT_XML.sub("", html))
     if tree is None:
         raise errors.extraction_failed("the HTML cannot be parsed")
+    page_url = base_url or url
+    # Read from the whole page, scripts included (JSON-LD), before the extractor prunes it.
     meta = read_meta(tree)
+    title = pagefields.title(meta, tree)
+    byline = pagefields.byline(meta, tree)
+    published = pagefields.published(meta, tree, page_url)
+    etree.strip_elements(tree, "script", "style", "noscript", with_tail=False)
     signals = link_signals(meta.page_links) | text_signals(_page_text(tree))
     _collapse_whitespace(tree)
-    document = _trafilatura(tree, base_url or url)
+    document = _trafilatura(tree, page_url)
     raw_text = _MARKDOWN_LINK.sub(r"\1", getattr(document, "text", None) or "")
     if not raw_text.strip():
         raw_text = _baseline(html)
     cleaned = strip_boilerplate(raw_text)
     if not cleaned.text:
         raise errors.no_article_text()
-    section = _section(meta, document)
-    title = _str(document, "title") or meta.first("og:title", "twitter:title") or meta.title
+    section = _section(meta)
     text = _without_title(cleaned.text, title)
     if not text:
         raise errors.no_article_text()
@@ -54,22 +61,16 @@ def extract_html(html: str, url: str, base_url: str = "") -> Draft:
         base_url=base_url,
         text=text,
         title=title,
-        declared_canonical=_str(document, "url") or meta.canonical or meta.first("og:url"),
-        byline=_str(document, "author")
-        or _ld_author(meta)
-        or meta.first("author")
-        or cleaned.author,
-        published=_time(meta.first("article:published_time", "datepublished"))
-        or _time(_ld_str(meta, "datePublished"))
-        or _time(_str(document, "date")),
-        updated=_time(meta.first("article:modified_time", "og:updated_time", "datemodified"))
-        or _time(_ld_str(meta, "dateModified")),
-        language=meta.language or meta.first("og:locale", "content-language", "language"),
-        site_name=meta.first("og:site_name")
-        or _str(document, "sitename")
-        or _ld_name(meta.ld_value("publisher")),
+        declared_canonical=meta.canonical or meta.first("og:url"),
+        byline=byline or cleaned.author,
+        published=published,
+        updated=pagefields.updated(meta, raw_text),
+        language=pagefields.language(
+            meta.language or meta.first("og:locale", "content-language", "language"), text
+        ),
+        site_name=pagefields.site_name(meta),
         section=section,
-        links=_links(document, base_url or url),
+        links=_links(document, page_url),
         signals=signals | section_signals(section) | text_signals(raw_text),
     )
 
@@ -85,21 +86,26 @@ def _without_title(text: str, title: str) -> str:
 def _collapse_whitespace(tree: Any) -> None:
     """Folds runs of whitespace in text nodes to one space, as a browser renders them, so a
     line break in the HTML source does not split a paragraph of the extracted text."""
-    for node in tree.iter():
-        if node.tag in _KEEP_WHITESPACE:
+    for text in _TEXT_WITH_NEWLINES(tree):
+        parent = text.getparent()
+        if parent is None or parent.tag in _KEEP_WHITESPACE:
             continue
-        if node.text and "\n" in node.text:
-            node.text = _SPACES.sub(" ", node.text)
-        if node.tail and "\n" in node.tail:
-            node.tail = _SPACES.sub(" ", node.tail)
+        if text.is_text:
+            parent.text = _SPACES.sub(" ", text)
+        elif text.is_tail:
+            parent.tail = _SPACES.sub(" ", text)
 
 
 def _trafilatura(tree: Any, url: str) -> Any:
+    """The main text and its links. Fast mode skips the comparison with readability and
+    justext but keeps trafilatura's own rescue of pages it under-extracts; metadata comes
+    from `pagefields`."""
     try:
         return trafilatura.bare_extraction(
             tree,
             url=url or None,
-            with_metadata=True,
+            fast=True,
+            with_metadata=False,
             include_links=True,
             include_comments=False,
             include_tables=True,
@@ -126,29 +132,7 @@ def _page_text(tree: Any) -> str:
         return ""
 
 
-def _str(document: Any, name: str) -> str:
-    value = getattr(document, name, None) if document is not None else None
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _ld_str(meta: PageMeta, key: str) -> str:
-    value = meta.ld_value(key)
-    return value if isinstance(value, str) else ""
-
-
-def _ld_name(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(n for n in (_ld_name(v) for v in value[:5]) if n)
-    if isinstance(value, dict):
-        return str(value.get("name") or "")
-    return value if isinstance(value, str) else ""
-
-
-def _ld_author(meta: PageMeta) -> str:
-    return _ld_name(meta.ld_value("author"))
-
-
-def _section(meta: PageMeta, document: Any) -> str:
+def _section(meta: PageMeta) -> str:
     declared = meta.first("article:section")
     if declared:
         return declared
@@ -160,16 +144,6 @@ def _section(meta: PageMeta, document: Any) -> str:
     if any("Opinion" in kind for kind in meta.ld_types()):
         return "Opinion"
     return ""
-
-
-def _time(value: str) -> datetime | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _links(document: Any, base: str) -> list[tuple[str, str]]:

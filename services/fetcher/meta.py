@@ -10,11 +10,17 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
 from lxml import html as lxml_html
 
 _MAX_JSON_LD_CHARS = 200_000
 _MAX_PAGE_LINKS = 2000
 _PARSERS = threading.local()
+_TITLES = etree.XPath("//title")
+_LINKS_WITH_REL = etree.XPath("//link[@rel]")
+_LINK_TARGETS = etree.XPath("//a/@href")
+_LINK_TEXTS = etree.XPath("//a[@href]//text()")
+_JSON_LD_SCRIPTS = etree.XPath('//script[@type="application/ld+json"]')
 
 
 @dataclass
@@ -26,7 +32,7 @@ class PageMeta:
     language: str = ""
     title: str = ""
     canonical: str = ""
-    page_links: list[tuple[str, str]] = field(default_factory=list)
+    page_links: str = ""
 
     def first(self, *names: str) -> str:
         """The first non-empty meta value among `names` (lower-case property/name)."""
@@ -66,10 +72,10 @@ def read_meta(tree: Any) -> PageMeta:
             page.meta[name] = content.strip()
     root = tree.getroottree().getroot()
     page.language = (root.get("lang") or root.get("xml:lang") or "").strip()
-    titles = tree.xpath("//title")
+    titles = _TITLES(tree)
     if titles:
         page.title = (titles[0].text_content() or "").strip()
-    for node in tree.xpath("//link[@rel]"):
+    for node in _LINKS_WITH_REL(tree):
         if "canonical" in (node.get("rel") or "").lower().split() and node.get("href"):
             page.canonical = node.get("href").strip()
             break
@@ -99,7 +105,7 @@ def _parser() -> lxml_html.HTMLParser:
 
 def _json_ld(tree: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for node in tree.xpath('//script[@type="application/ld+json"]'):
+    for node in _JSON_LD_SCRIPTS(tree):
         raw = (node.text or "")[:_MAX_JSON_LD_CHARS]
         try:
             data = json.loads(raw)
@@ -124,12 +130,8 @@ def _flatten(data: Any, depth: int = 0) -> list[dict[str, Any]]:
     return sorted(items, key=lambda item: "Article" not in str(item.get("@type", "")))
 
 
-def _page_links(tree: Any) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for node in tree.iter("a"):
-        href = (node.get("href") or "").strip()
-        if href:
-            out.append((href, " ".join((node.text_content() or "").split())[:200]))
-        if len(out) >= _MAX_PAGE_LINKS:
-            break
-    return out
+def _page_links(tree: Any) -> str:
+    """The targets and then the texts of the page's links, one per line."""
+    targets = _LINK_TARGETS(tree)[:_MAX_PAGE_LINKS]
+    texts = _LINK_TEXTS(tree)[: _MAX_PAGE_LINKS * 4]
+    return "\n".join([*targets, *texts])

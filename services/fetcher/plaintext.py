@@ -1,13 +1,14 @@
 """The article in plain text a caller already holds (often text copied from a page, with
 its share buttons and disclaimers): the first non-empty line is the title, boilerplate lines
-go, and "First published on ..., Updated on ..." lines give the dates."""
+go, "First published on ..., Updated on ..." lines give the dates, and the language is
+identified from the text."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
 
-from services.fetcher import errors
+from services.fetcher import errors, pagefields
 from services.fetcher.article import Draft
 from services.fetcher.boilerplate import strip_boilerplate
 from services.fetcher.citations import parse_date
@@ -43,6 +44,7 @@ def extract_text(text: str, url: str) -> Draft:
         byline=cleaned.author,
         published=published,
         updated=updated,
+        language=pagefields.language("", cleaned.text),
         signals=text_signals(text),
     )
 

@@ -5,18 +5,19 @@ the text, an author bio, a disclaimer, an opinion label."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+
+from services.fetcher.hints import HintIndex
 
 _LINK_SIGNALS: list[tuple[str, re.Pattern[str]]] = [
-    ("corrections_policy", re.compile(r"correction", re.I)),
-    ("about_page", re.compile(r"\babout(?:[\s_-]*us)?\b|who[\s_-]*we[\s_-]*are", re.I)),
-    ("contact_page", re.compile(r"\bcontact", re.I)),
-    ("ownership_disclosure", re.compile(r"owner|funding|funded|financ|who[\s_-]*funds", re.I)),
+    ("corrections_policy", re.compile(r"correction")),
+    ("about_page", re.compile(r"\babout(?:[\s_-]*us)?\b|who[\s_-]*we[\s_-]*are")),
+    ("contact_page", re.compile(r"\bcontact")),
+    ("ownership_disclosure", re.compile(r"owner|funding|funded|financ|who[\s_-]*funds")),
     (
         "editorial_policy",
-        re.compile(r"ethic|editorial[\s_-]*(?:standards|policy|guidelines)|fact[\s_-]*check", re.I),
+        re.compile(r"ethic|editorial[\s_-]*(?:standards|policy|guidelines)|fact[\s_-]*check"),
     ),
-    ("masthead", re.compile(r"masthead|our[\s_-]*(?:team|staff|journalists)", re.I)),
+    ("masthead", re.compile(r"masthead|our[\s_-]*(?:team|staff|journalists)")),
 ]
 
 _TEXT_SIGNALS: list[tuple[str, re.Pattern[str]]] = [
@@ -46,25 +47,17 @@ _TEXT_HINTS = {
 }
 
 
-def link_signals(links: Iterable[tuple[str, str]]) -> set[str]:
-    """Signals from the page's links, matched on their target and their text."""
-    found: set[str] = set()
-    for href, text in links:
-        target = f"{href} {text}"
-        for name, pattern in _LINK_SIGNALS:
-            if name not in found and pattern.search(target):
-                found.add(name)
-    return found
+def link_signals(links: str) -> set[str]:
+    """Signals from the page's links: their targets and texts, one per line. The patterns
+    run on the lower-cased text, which is much faster than a case-insensitive pattern."""
+    lowered = links.lower()
+    return {name for name, pattern in _LINK_SIGNALS if pattern.search(lowered)}
 
 
 def text_signals(text: str) -> set[str]:
     """Signals from the page's full text (before boilerplate is removed)."""
-    lowered = text.lower()
-    return {
-        name
-        for name, pattern in _TEXT_SIGNALS
-        if any(hint in lowered for hint in _TEXT_HINTS[name]) and pattern.search(text)
-    }
+    index = HintIndex(text.splitlines())
+    return {name for name, pattern in _TEXT_SIGNALS if index.search(pattern, _TEXT_HINTS[name])}
 
 
 def section_signals(section: str) -> set[str]:

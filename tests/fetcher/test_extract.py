@@ -13,6 +13,7 @@ from credence.v1 import article_pb2, fetcher_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.bench_extract import make_pages
 from services.common.config import Settings
 from services.common.errors import CredenceError
 from services.fetcher.core import Fetcher
@@ -248,3 +249,71 @@ def test_control_characters_in_html_are_dropped_not_fatal() -> None:
     )
     draft = extract_html(html, "https://example.com/news/a")
     assert "council met on Monday and approved" in draft.text
+
+
+def test_a_full_news_page_keeps_the_article_and_drops_the_chrome(fetcher: Fetcher) -> None:
+    page = make_pages(1)[0]
+    article = _extract(fetcher, url="https://example.com/a/0", html=page)
+    assert article.title == "Council approves new river bridge"
+    assert article.byline == "Jane Holloway"
+    assert article.text.startswith("The city council voted on Tuesday")
+    for chrome in ("Sign up to our newsletter", "Most read", "More stories", "Share on", "gtag"):
+        assert chrome not in article.text, chrome
+    assert {"Reuters", "the BBC", "Riverside Gazette"} <= {c.outlet for c in article.citations}
+    assert {"about_page", "contact_page", "corrections_policy"} <= set(article.page_signals)
+
+
+def test_fields_the_page_does_not_declare_are_read_from_the_page(fetcher: Fetcher) -> None:
+    body = "<p>" + "The port reopened after a week of repairs, officials said. " * 6 + "</p>"
+    page = (
+        "<html><head><title>Harbour reopens after storm | Coastal Times</title></head><body>"
+        "<header><a href='/'>Coastal Times</a></header><article><h1>Harbour reopens after "
+        "storm</h1><div class='article-byline'>By Ann Shore</div>"
+        "<time datetime='2023-05-04T08:00:00Z'>May 4, 2023</time>"
+        f"{body}<p>Updated: May 6, 2023</p></article></body></html>"
+    )
+    article = _extract(fetcher, url="https://coastal.example.com/news/harbour", html=page)
+    assert article.title == "Harbour reopens after storm"
+    assert article.byline == "Ann Shore"
+    assert article.published_at.ToDatetime().date() == date(2023, 5, 4)
+    assert article.updated_at.ToDatetime().date() == date(2023, 5, 6)
+    assert article.language == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "Le port rouvre\n\nLe port a rouvert lundi après une semaine de réparations, a "
+            "indiqué l'autorité portuaire, qui craignait des dégâts plus lourds.",
+            "fr",
+        ),
+        (
+            "Der Hafen öffnet wieder\n\nDer Hafen wurde am Montag nach einer Woche voller "
+            "Reparaturen wieder geöffnet, teilte die Hafenbehörde mit.",
+            "de",
+        ),
+        (
+            "Harbour reopens\n\nThe harbour reopened on Monday after a week of repairs, the "
+            "port authority said, and damage was lighter than feared.",
+            "en",
+        ),
+    ],
+)
+def test_the_language_of_plain_text_is_identified(
+    fetcher: Fetcher, text: str, language: str
+) -> None:
+    assert _extract(fetcher, text=text).language == language
+
+
+def test_a_citation_keeps_its_whole_sentence_across_abbreviations(fetcher: Fetcher) -> None:
+    text = (
+        "Bridge vote\n\nThe U.S. Army left on Jan. 5. Dr. A. B. Jones told the New York Times "
+        "that Mr. Smith had signed the order at 5 p.m. on Monday. Nobody else spoke."
+    )
+    article = _extract(fetcher, text=text)
+    cited = {c.outlet: c.sentence for c in article.citations}
+    assert cited["the New York Times"] == (
+        "Dr. A. B. Jones told the New York Times that Mr. Smith had signed the order at 5 p.m. "
+        "on Monday."
+    )

@@ -90,6 +90,7 @@ class Zoo:
 def _handler(zoo: Zoo) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.0"
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: object) -> None:
             return
