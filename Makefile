@@ -66,6 +66,7 @@ fuzz: install
 	$(PY) -m tests.fuzz.atheris_inputs -max_total_time=$${FUZZ_SECONDS:-60}
 
 train-claims: install
+	$(PY) -m pip install -q -c constraints.txt -e '.[train]'
 	$(PY) -m services.matcher.train_claims
 
 train-stance: install

@@ -1,10 +1,11 @@
 """Check-worthiness of sentences, and who a claim is attributed to.
 
-Check-worthiness is a calibrated linear model over word and character n-grams, trained on
-ClaimBuster (`python -m services.matcher.train_claims`); its decision threshold is stored in
-the artifact with it. Attribution ("Peskov said", "according to Reuters") is rule-based: the
-speaker and the credited outlet are cheap to read off the sentence and the scorer needs them
-to tell an article's own claims from the claims it reports.
+Check-worthiness mixes a calibrated linear model over word and character n-grams with
+all-MiniLM-L6-v2 whose top layers were fine-tuned for the task, both trained on ClaimBuster
+(`python -m services.matcher.train_claims`); the mixing weight and the decision threshold
+are stored in the artifact with them. Attribution ("Peskov said", "according to Reuters")
+is rule-based: the speaker and the credited outlet are cheap to read off the sentence and
+the scorer needs them to tell an article's own claims from the claims it reports.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import joblib
 import numpy as np
 
 from services.matcher import embeddings
+from services.matcher.finetune import head_probabilities
 from services.matcher.outlets import OUTLET_ALIASES, canonical_outlet
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "checkworthy.joblib"
@@ -32,22 +34,23 @@ def normalise(text: str) -> str:
 
 
 class CheckWorthinessModel:
-    """The trained heads and thresholds. With sentence embeddings available (and an
-    embedding head in the artifact) both heads are averaged; otherwise the lexical head
-    alone is used with its own threshold."""
+    """The trained heads and thresholds. With the packaged MiniLM installed (and fine-tuned
+    layers in the artifact) the lexical head and the fine-tuned MiniLM head are mixed;
+    otherwise the lexical head alone is used with its own threshold."""
 
     def __init__(
         self,
         pipeline: Any,
         threshold: float,
-        embedding_head: Any = None,
+        finetuned: dict[str, np.ndarray] | None = None,
         embedding_weight: float = 0.5,
         lexical_threshold: float | None = None,
     ) -> None:
         self.pipeline = pipeline
-        self.embedding_head = embedding_head
+        self.finetuned = finetuned
         self.embedding_weight = embedding_weight
-        self.encoder = embeddings.encoder() if embedding_head is not None else None
+        base = embeddings.encoder() if finetuned is not None else None
+        self.encoder = base.with_weights(finetuned) if base and finetuned else None
         use_both = self.encoder is not None
         self.threshold = threshold if use_both else (lexical_threshold or threshold)
 
@@ -57,7 +60,7 @@ class CheckWorthinessModel:
         return cls(
             bundle["pipeline"],
             float(bundle["threshold"]),
-            bundle.get("embedding_head"),
+            bundle.get("finetuned"),
             float(bundle.get("embedding_weight", 0.5)),
             bundle.get("lexical_threshold"),
         )
@@ -72,22 +75,25 @@ class CheckWorthinessModel:
         proba = self.pipeline.predict_proba(list(sentences))
         return np.asarray(proba[:, 1], dtype=np.float64)
 
-    def scores(self, sentences: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
-        """The probability that each sentence is a check-worthy factual claim (`vectors`:
-        the sentences' embeddings, when the caller already has them)."""
+    def dense_scores(self, sentences: Sequence[str]) -> np.ndarray | None:
+        """The fine-tuned MiniLM head's probabilities, or None without the model."""
+        if self.encoder is None or self.finetuned is None:
+            return None
+        return head_probabilities(self.encoder.encode(sentences), self.finetuned)
+
+    def scores(self, sentences: Sequence[str]) -> np.ndarray:
+        """The probability that each sentence is a check-worthy factual claim."""
         if not sentences:
             return np.zeros(0)
         lexical = self.lexical_scores(sentences)
-        if self.encoder is None or self.embedding_head is None:
+        dense = self.dense_scores(sentences)
+        if dense is None:
             return lexical
-        if vectors is None:
-            vectors = self.encoder.encode(sentences)
-        dense = np.asarray(self.embedding_head.predict_proba(vectors)[:, 1], dtype=np.float64)
         return (1 - self.embedding_weight) * lexical + self.embedding_weight * dense
 
-    def labels(self, sentences: Sequence[str], vectors: np.ndarray | None = None) -> list[int]:
+    def labels(self, sentences: Sequence[str]) -> list[int]:
         """1 for check-worthy, 0 otherwise."""
-        return [int(s >= self.threshold) for s in self.scores(sentences, vectors)]
+        return [int(s >= self.threshold) for s in self.scores(sentences)]
 
 
 _OUTLET_NAMES = sorted(OUTLET_ALIASES, key=len, reverse=True)

@@ -9,6 +9,7 @@ False and callers fall back to lexical similarity only.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import struct
@@ -62,6 +63,13 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
     return tensors
 
 
+def _layout(name: str, array: np.ndarray) -> np.ndarray:
+    """Dense weights transposed, so that a 2-D product takes the fast BLAS path."""
+    if name.endswith(".weight") and (".dense" in name or ".self." in name):
+        return np.ascontiguousarray(array.T)
+    return array
+
+
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     mean = x.mean(axis=-1, keepdims=True)
     var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
@@ -83,13 +91,23 @@ class MiniLMEncoder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.w = read_safetensors(folder / "model.safetensors")
-        for name in list(self.w):
-            if name.endswith(".weight") and (".dense" in name or ".self." in name):
-                self.w[name] = np.ascontiguousarray(self.w[name].T)
+        self.w = {
+            name: _layout(name, array)
+            for name, array in read_safetensors(folder / "model.safetensors").items()
+        }
         self.layers = 1 + max(
             int(name.split(".")[2]) for name in self.w if name.startswith("encoder.layer.")
         )
+
+    def with_weights(self, overrides: dict[str, np.ndarray]) -> MiniLMEncoder:
+        """An encoder whose encoder-layer weights named in `overrides` (safetensors names
+        and layout, e.g. fine-tuned top layers) replace these; the rest is shared."""
+        clone = copy.copy(self)
+        clone.w = dict(self.w)
+        for name, array in overrides.items():
+            if name.startswith("encoder.layer."):
+                clone.w[name] = _layout(name, np.asarray(array, dtype=np.float32))
+        return clone
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One unit-length row per text."""
@@ -124,7 +142,6 @@ class MiniLMEncoder:
         return np.asarray(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
 
     def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
-        # Weights were transposed at load; a 2-D product takes the fast BLAS path.
         flat = x.reshape(-1, x.shape[-1]) @ self.w[name + ".weight"] + self.w[name + ".bias"]
         return np.asarray(flat.reshape(*x.shape[:-1], -1))
 

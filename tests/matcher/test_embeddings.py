@@ -40,3 +40,41 @@ def test_lexical_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
         scores, model.lexical_scores(["Thank you all.", "Unemployment rose 4 percent in 2009."])
     )
     assert model.labels(["Thank you all.", "Unemployment rose 4 percent in 2009."]) == [0, 1]
+
+
+@needs_model
+def test_fine_tuned_layers_replace_only_the_top_of_the_encoder() -> None:
+    base = embeddings.encoder()
+    assert base is not None
+    model = CheckWorthinessModel.load(claims.MODEL_PATH)
+    assert model.finetuned is not None and model.encoder is not None
+    tuned_layers = {name.split(".")[2] for name in model.finetuned if name.startswith("encoder.")}
+    assert tuned_layers and "0" not in tuned_layers
+    for name in model.finetuned:
+        if name.startswith("encoder."):
+            assert model.finetuned[name].dtype == np.float16
+    sentence = ["Unemployment rose 4 percent in 2009."]
+    assert not np.allclose(base.encode(sentence), model.encoder.encode(sentence), atol=1e-3)
+    lowest = "encoder.layer.0.attention.self.query.weight"
+    assert model.encoder.w[lowest] is base.w[lowest]
+
+
+@needs_model
+def test_the_training_mirror_computes_what_the_numpy_encoder_computes() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch (the train extra) is not installed")
+    from services.matcher import finetune
+
+    folder = embeddings.model_dir()
+    encoder = embeddings.encoder()
+    assert folder is not None and encoder is not None
+    model = finetune._new_model(folder, trained=2)
+    texts = ["A man is eating food.", "The council voted on Tuesday to approve the bridge."]
+    tokens, mask = finetune._pad(finetune._token_ids(folder, texts))
+    with torch.no_grad():
+        exported = model.export()
+        logits = model(tokens, mask).numpy()
+    tuned = encoder.with_weights(exported)
+    expected = finetune.head_probabilities(tuned.encode(texts), exported)
+    got = np.exp(logits[:, 1]) / np.exp(logits).sum(axis=1)
+    # float16 export and float32 sums: the same to about three decimals.
+    assert np.allclose(got, expected, atol=5e-3)

@@ -1,0 +1,220 @@
+"""Fine-tuning the top layers of the packaged all-MiniLM-L6-v2 for sentence classification,
+at training time only (`pip install -e '.[train]'` brings PyTorch; serving never needs it).
+
+The model mirrors `embeddings.MiniLMEncoder` exactly: the lower layers stay frozen, the top
+`layers` are trained together with a linear head on the unit-length mean-pooled vector, and
+the result is a dict of numpy arrays under the safetensors names, which the numpy encoder
+loads over its own weights (`MiniLMEncoder.with_weights`). Only the changed layers are
+stored, in float16, which keeps the artifact small enough to commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from services.matcher.embeddings import MAX_TOKENS, read_safetensors
+
+_LOGGER = logging.getLogger(__name__)
+HIDDEN = 384
+HEADS = 12
+LAYERS = 6
+HEAD_WEIGHT = "classifier.weight"
+HEAD_BIAS = "classifier.bias"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to fine-tune: trained layers, epochs, batch size, learning rates, seed."""
+
+    layers: int = 3
+    epochs: int = 3
+    batch: int = 32
+    encoder_lr: float = 4e-5
+    head_lr: float = 1e-3
+    seed: int = 13
+
+
+def fine_tune(
+    folder: Path, texts: Sequence[str], labels: Sequence[int], recipe: Recipe
+) -> dict[str, np.ndarray]:
+    """Trains the top layers and a two-class head; returns their weights (float16, numpy
+    layout of the safetensors file, head as `classifier.*`)."""
+    import torch
+    from torch.nn import functional
+
+    torch.manual_seed(recipe.seed)
+    torch.set_num_threads(max(torch.get_num_threads(), 1))
+    model = _new_model(folder, recipe.layers)
+    ids = _token_ids(folder, texts)
+    targets = torch.tensor(list(labels), dtype=torch.long)
+    trained = [p for p in model.parameters() if p.requires_grad]
+    head = list(model.head.parameters())
+    body = [p for p in trained if all(p is not h for h in head)]
+    optimiser = torch.optim.AdamW(
+        [{"params": body, "lr": recipe.encoder_lr}, {"params": head, "lr": recipe.head_lr}],
+        weight_decay=0.01,
+    )
+    steps = recipe.epochs * math.ceil(len(ids) / recipe.batch)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=[recipe.encoder_lr, recipe.head_lr], total_steps=steps, pct_start=0.1
+    )
+    rng = np.random.default_rng(recipe.seed)
+    start = time.perf_counter()
+    for epoch in range(recipe.epochs):
+        order = rng.permutation(len(ids))
+        for begin in range(0, len(order), recipe.batch):
+            rows = order[begin : begin + recipe.batch]
+            tokens, mask = _pad([ids[i] for i in rows])
+            loss = functional.cross_entropy(model(tokens, mask), targets[rows])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+        _LOGGER.info("epoch %d done after %.0fs", epoch + 1, time.perf_counter() - start)
+    return model.export()
+
+
+def _token_ids(folder: Path, texts: Sequence[str]) -> list[list[int]]:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS)
+    return [e.ids for e in tokenizer.encode_batch(list(texts))]
+
+
+def _pad(ids: list[list[int]]) -> tuple[Any, Any]:
+    import torch
+
+    width = max(len(i) for i in ids)
+    tokens = torch.zeros(len(ids), width, dtype=torch.long)
+    mask = torch.zeros(len(ids), width)
+    for row, seq in enumerate(ids):
+        tokens[row, : len(seq)] = torch.tensor(seq)
+        mask[row, : len(seq)] = 1.0
+    return tokens, mask
+
+
+def _model_class() -> Any:
+    """The torch module, defined on first use so that importing this file needs no torch."""
+    import torch
+    from torch import nn
+    from torch.nn import functional
+
+    class Layer(nn.Module):
+        def __init__(self, weights: dict[str, Any], prefix: str) -> None:
+            super().__init__()
+            self.prefix = prefix
+            self.names = [
+                "attention.self.query",
+                "attention.self.key",
+                "attention.self.value",
+                "attention.output.dense",
+                "intermediate.dense",
+                "output.dense",
+            ]
+            self.dense = nn.ModuleDict()
+            for name in self.names:
+                weight = weights[f"{prefix}{name}.weight"]
+                linear = nn.Linear(weight.shape[1], weight.shape[0])
+                linear.weight.data = weight.clone()
+                linear.bias.data = weights[f"{prefix}{name}.bias"].clone()
+                self.dense[name.replace(".", "_")] = linear
+            self.norms = nn.ModuleDict()
+            for name in ("attention.output.LayerNorm", "output.LayerNorm"):
+                norm = nn.LayerNorm(HIDDEN, eps=1e-12)
+                norm.weight.data = weights[f"{prefix}{name}.weight"].clone()
+                norm.bias.data = weights[f"{prefix}{name}.bias"].clone()
+                self.norms[name.replace(".", "_")] = norm
+
+        def forward(self, x: Any, bias: Any) -> Any:
+            batch, width, _ = x.shape
+            d = self.dense
+
+            def split(t: Any) -> Any:
+                return t.view(batch, width, HEADS, HIDDEN // HEADS).transpose(1, 2)
+
+            q = split(d["attention_self_query"](x))
+            k = split(d["attention_self_key"](x))
+            v = split(d["attention_self_value"](x))
+            scores = q @ k.transpose(-1, -2) / math.sqrt(HIDDEN // HEADS) + bias
+            context = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, width, HIDDEN)
+            x = self.norms["attention_output_LayerNorm"](x + d["attention_output_dense"](context))
+            inner = functional.gelu(d["intermediate_dense"](x))
+            return self.norms["output_LayerNorm"](x + d["output_dense"](inner))
+
+        def export(self) -> dict[str, np.ndarray]:
+            out: dict[str, np.ndarray] = {}
+            for name in self.names:
+                linear = self.dense[name.replace(".", "_")]
+                out[f"{self.prefix}{name}.weight"] = linear.weight.detach().numpy()
+                out[f"{self.prefix}{name}.bias"] = linear.bias.detach().numpy()
+            for name in ("attention.output.LayerNorm", "output.LayerNorm"):
+                norm = self.norms[name.replace(".", "_")]
+                out[f"{self.prefix}{name}.weight"] = norm.weight.detach().numpy()
+                out[f"{self.prefix}{name}.bias"] = norm.bias.detach().numpy()
+            return out
+
+    class Model(nn.Module):
+        def __init__(self, folder: Path, trained: int) -> None:
+            super().__init__()
+            arrays = read_safetensors(folder / "model.safetensors")
+            weights = {name: torch.from_numpy(array) for name, array in arrays.items()}
+            self.embeddings = {k: v for k, v in weights.items() if k.startswith("embeddings.")}
+            self.first_trained = LAYERS - trained
+            self.layers = nn.ModuleList(
+                Layer(weights, f"encoder.layer.{i}.") for i in range(LAYERS)
+            )
+            for index, layer in enumerate(self.layers):
+                layer.requires_grad_(index >= self.first_trained)
+            self.head = nn.Linear(HIDDEN, 2)
+
+        def forward(self, tokens: Any, mask: Any) -> Any:
+            e = self.embeddings
+            x = (
+                e["embeddings.word_embeddings.weight"][tokens]
+                + e["embeddings.position_embeddings.weight"][: tokens.shape[1]][None]
+                + e["embeddings.token_type_embeddings.weight"][0]
+            )
+            norm = (e["embeddings.LayerNorm.weight"], e["embeddings.LayerNorm.bias"])
+            x = functional.layer_norm(x, (HIDDEN,), *norm, 1e-12)
+            bias = (1.0 - mask)[:, None, None, :] * -1e9
+            with torch.no_grad():
+                for layer in self.layers[: self.first_trained]:
+                    x = layer(x, bias)
+            for layer in self.layers[self.first_trained :]:
+                x = layer(x, bias)
+            pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+            return self.head(functional.normalize(pooled, dim=-1))
+
+        def export(self) -> dict[str, np.ndarray]:
+            out: dict[str, np.ndarray] = {}
+            for layer in self.layers[self.first_trained :]:
+                out.update(layer.export())
+            out[HEAD_WEIGHT] = self.head.weight.detach().numpy()
+            out[HEAD_BIAS] = self.head.bias.detach().numpy()
+            return {name: array.astype(np.float16) for name, array in out.items()}
+
+    return Model
+
+
+def _new_model(folder: Path, trained: int) -> Any:
+    return _model_class()(folder, trained)
+
+
+def head_probabilities(vectors: np.ndarray, weights: dict[str, np.ndarray]) -> np.ndarray:
+    """P(class 1) from the exported head over unit-length vectors (numpy, no torch)."""
+    logits = vectors @ weights[HEAD_WEIGHT].astype(np.float32).T + weights[HEAD_BIAS].astype(
+        np.float32
+    )
+    logits -= logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return np.asarray(exp[:, 1] / exp.sum(axis=1), dtype=np.float64)
