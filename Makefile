@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum
 SAMPLE_URL := https://www.globalresearch.ca/kremlin-under-drone-attack-failed-attempt-assassinate-president-putin/5817979
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: lock install demo test run proto proto-check lint format redis bench fuzz train-claims train-stance index clean
+.PHONY: lock install demo test run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance index clean
 
 install: $(STAMP)
 
@@ -68,6 +68,10 @@ fuzz: install
 train-claims: install
 	$(PY) -m pip install -q -c constraints.txt -e '.[train]'
 	$(PY) -m services.matcher.train_claims
+
+train-retrieval: install
+	$(PY) -m pip install -q -c constraints.txt -e '.[train]'
+	$(PY) -m services.matcher.train_retrieval
 
 train-stance: install
 	$(PY) -m services.matcher.train_stance

@@ -66,7 +66,7 @@ def eval_retrieve(  # noqa: PLR0917 (Typer options)
     from services.matcher.sources.local import read_vclaims
 
     claims = read_vclaims(vclaims)
-    retriever = ClaimRetriever([c[0] for c in claims], [f"{c[1]} {c[2]}" for c in claims])
+    retriever = ClaimRetriever.trained([c[0] for c in claims], [f"{c[1]} {c[2]}" for c in claims])
     run: dict[str, list[str]] = {}
     with out.open("w", encoding="utf-8") as handle:
         for qid, text in read_queries(queries):

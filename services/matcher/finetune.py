@@ -1,11 +1,12 @@
-"""Fine-tuning the top layers of the packaged all-MiniLM-L6-v2 for sentence classification,
-at training time only (`pip install -e '.[train]'` brings PyTorch; serving never needs it).
+"""Fine-tuning the top layers of the packaged all-MiniLM-L6-v2, for sentence classification
+(check-worthiness) or as a bi-encoder (claim retrieval). Training time only: `pip install
+-e '.[train]'` brings PyTorch, and serving never imports it.
 
 The model mirrors `embeddings.MiniLMEncoder` exactly: the lower layers stay frozen, the top
-`layers` are trained together with a linear head on the unit-length mean-pooled vector, and
-the result is a dict of numpy arrays under the safetensors names, which the numpy encoder
-loads over its own weights (`MiniLMEncoder.with_weights`). Only the changed layers are
-stored, in float16, which keeps the artifact small enough to commit.
+`layers` are trained (with a linear head on the unit-length mean-pooled vector, for a
+classifier), and the result is a dict of numpy arrays under the safetensors names, which the
+numpy encoder loads over its own weights (`MiniLMEncoder.with_weights`). Only the changed
+layers are stored, in float16, which keeps an artifact small enough to commit.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ HEADS = 12
 LAYERS = 6
 HEAD_WEIGHT = "classifier.weight"
 HEAD_BIAS = "classifier.bias"
+# Cosines times this are the logits of the bi-encoder's loss (sentence-transformers' 20).
+SIMILARITY_SCALE = 20.0
 
 
 @dataclass(frozen=True)
@@ -50,36 +53,73 @@ def fine_tune(
     import torch
     from torch.nn import functional
 
-    torch.manual_seed(recipe.seed)
-    torch.set_num_threads(max(torch.get_num_threads(), 1))
-    model = _new_model(folder, recipe.layers)
+    model = _new_model(folder, recipe.layers, recipe.seed)
     ids = _token_ids(folder, texts)
     targets = torch.tensor(list(labels), dtype=torch.long)
-    trained = [p for p in model.parameters() if p.requires_grad]
+
+    def loss(rows: np.ndarray) -> Any:
+        tokens, mask = _pad([ids[i] for i in rows])
+        return functional.cross_entropy(model(tokens, mask), targets[rows])
+
+    _fit(model, recipe, len(ids), loss)
+    return model.export()
+
+
+def fine_tune_pairs(
+    folder: Path,
+    queries: Sequence[str],
+    documents: Sequence[str],
+    pairs: Sequence[tuple[int, int, int]],
+    recipe: Recipe,
+) -> dict[str, np.ndarray]:
+    """Trains the top layers as a bi-encoder on (query, relevant document, hard negative)
+    index triples: each query must score its document above the batch's other documents
+    and every hard negative (cross-entropy over scaled cosines). Returns the layers'
+    weights (float16, numpy layout of the safetensors file)."""
+    import torch
+    from torch.nn import functional
+
+    model = _new_model(folder, recipe.layers, recipe.seed)
+    query_ids = _token_ids(folder, queries)
+    document_ids = _token_ids(folder, documents)
+
+    def loss(rows: np.ndarray) -> Any:
+        tokens, mask = _pad([query_ids[pairs[i][0]] for i in rows])
+        docs = [pairs[i][1] for i in rows] + [pairs[i][2] for i in rows]
+        doc_tokens, doc_mask = _pad([document_ids[d] for d in docs])
+        scores = SIMILARITY_SCALE * model.embed(tokens, mask) @ model.embed(doc_tokens, doc_mask).T
+        return functional.cross_entropy(scores, torch.arange(len(rows)))
+
+    _fit(model, recipe, len(pairs), loss)
+    return model.export(with_head=False)
+
+
+def _fit(model: Any, recipe: Recipe, count: int, loss: Callable[[np.ndarray], Any]) -> None:
+    """AdamW with a one-cycle schedule over `recipe.epochs` shuffled passes of `count`
+    examples; `loss` gives a batch's loss from its example indices."""
+    import torch
+
     head = list(model.head.parameters())
-    body = [p for p in trained if all(p is not h for h in head)]
+    body = [p for p in model.parameters() if p.requires_grad and all(p is not h for h in head)]
     optimiser = torch.optim.AdamW(
         [{"params": body, "lr": recipe.encoder_lr}, {"params": head, "lr": recipe.head_lr}],
         weight_decay=0.01,
     )
-    steps = recipe.epochs * math.ceil(len(ids) / recipe.batch)
+    steps = recipe.epochs * math.ceil(count / recipe.batch)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimiser, max_lr=[recipe.encoder_lr, recipe.head_lr], total_steps=steps, pct_start=0.1
     )
     rng = np.random.default_rng(recipe.seed)
     start = time.perf_counter()
     for epoch in range(recipe.epochs):
-        order = rng.permutation(len(ids))
-        for begin in range(0, len(order), recipe.batch):
-            rows = order[begin : begin + recipe.batch]
-            tokens, mask = _pad([ids[i] for i in rows])
-            loss = functional.cross_entropy(model(tokens, mask), targets[rows])
+        order = rng.permutation(count)
+        for begin in range(0, count, recipe.batch):
+            value = loss(order[begin : begin + recipe.batch])
             optimiser.zero_grad()
-            loss.backward()
+            value.backward()
             optimiser.step()
             schedule.step()
         _LOGGER.info("epoch %d done after %.0fs", epoch + 1, time.perf_counter() - start)
-    return model.export()
 
 
 def _token_ids(folder: Path, texts: Sequence[str]) -> list[list[int]]:
@@ -178,6 +218,9 @@ def _model_class() -> Any:
             self.head = nn.Linear(HIDDEN, 2)
 
         def forward(self, tokens: Any, mask: Any) -> Any:
+            return self.head(self.embed(tokens, mask))
+
+        def embed(self, tokens: Any, mask: Any) -> Any:
             e = self.embeddings
             x = (
                 e["embeddings.word_embeddings.weight"][tokens]
@@ -193,20 +236,24 @@ def _model_class() -> Any:
             for layer in self.layers[self.first_trained :]:
                 x = layer(x, bias)
             pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
-            return self.head(functional.normalize(pooled, dim=-1))
+            return functional.normalize(pooled, dim=-1)
 
-        def export(self) -> dict[str, np.ndarray]:
+        def export(self, with_head: bool = True) -> dict[str, np.ndarray]:
             out: dict[str, np.ndarray] = {}
             for layer in self.layers[self.first_trained :]:
                 out.update(layer.export())
-            out[HEAD_WEIGHT] = self.head.weight.detach().numpy()
-            out[HEAD_BIAS] = self.head.bias.detach().numpy()
+            if with_head:
+                out[HEAD_WEIGHT] = self.head.weight.detach().numpy()
+                out[HEAD_BIAS] = self.head.bias.detach().numpy()
             return {name: array.astype(np.float16) for name, array in out.items()}
 
     return Model
 
 
-def _new_model(folder: Path, trained: int) -> Any:
+def _new_model(folder: Path, trained: int, seed: int = 0) -> Any:
+    import torch
+
+    torch.manual_seed(seed)
     return _model_class()(folder, trained)
 
 

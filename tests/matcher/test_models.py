@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 
-from services.matcher import claims, stance
+from services.matcher import claims, embeddings, stance
 from services.matcher.claims import CheckWorthinessModel, attribution, canonical_outlet
 from services.matcher.fnc import fnc_score
+from services.matcher.retrieval import RETRIEVAL_MODEL_PATH, ClaimRetriever
 from services.matcher.stance import StanceModel
 
 CHECKWORTHY = [
@@ -72,3 +73,20 @@ def test_attribution() -> None:
     assert attribution("It rained.") == claims.Attribution()
     assert canonical_outlet("the New York Times") == "NYT"
     assert canonical_outlet(" MNBC ") == "MNBC"
+
+
+def test_retrieval_encoder_is_fine_tuned_and_its_figures_recorded() -> None:
+    metrics = json.loads(RETRIEVAL_MODEL_PATH.with_suffix(".metrics.json").read_text())
+    assert metrics["dev_map_at_5"] >= 0.85
+    assert metrics["dev_map_at_5"] > metrics["dev_map_at_5_frozen_minilm"]
+    claims = [
+        ("0", "Drinking bleach cures the coronavirus. Does Bleach Cure COVID-19?"),
+        ("1", "A shark swam on a flooded highway in Houston. Shark on Houston Freeway"),
+        ("2", "Eating carrots improves night vision. Carrots and Night Vision"),
+    ]
+    retriever = ClaimRetriever.trained([c for c, _ in claims], [t for _, t in claims])
+    if not embeddings.available():
+        return
+    assert retriever.encoder is not embeddings.encoder()
+    ranked = retriever.rank("Unbelievable: a shark swimming down the freeway in Houston!", 3)
+    assert ranked[0][0] == "1"
