@@ -1,9 +1,9 @@
 """Retrieval of already fact-checked claims for a query (CheckThat! 2020 task 2), used by
 `credence eval retrieve`: BM25 from tantivy fused with tf-idf cosine over character
 n-grams (spelling variants) and, when the packaged MiniLM model is installed, the cosine of
-sentence embeddings (paraphrases BM25 misses) from MiniLM with its top layers fine-tuned on
-the task's train tweets (`make train-retrieval`, which also chooses the fusion weights on
-held-out train tweets and reports MAP@5 on dev).
+sentence embeddings (paraphrases BM25 misses) from MiniLM fine-tuned on the task's train
+tweets (`make train-retrieval`, which also chooses the fusion weights on held-out train
+tweets and reports MAP@5 on dev).
 """
 
 from __future__ import annotations
