@@ -73,11 +73,8 @@ class Cleaned:
     author: str = ""
 
 
-def is_boilerplate(line: str, hinted: bool | None = None) -> bool:
-    """True for a line that is page furniture (`hinted`: whether the line holds one of the
-    hints, when the caller already knows)."""
-    if hinted is None:
-        hinted = bool(HintIndex([line]).lines_with(_HINTS))
+def _is_boilerplate(line: str, hinted: bool) -> bool:
+    """True for a line that is page furniture (`hinted`: the line holds one of the hints)."""
     if not hinted and not _RULE.match(line):
         return False
     if _ALWAYS.search(line):
@@ -103,7 +100,7 @@ def strip_boilerplate(text: str) -> Cleaned:
             if match:
                 author = author or match.group(1).strip()
                 continue
-        if is_boilerplate(line, index in hinted):
+        if _is_boilerplate(line, index in hinted):
             continue
         out.append(line.rstrip())
     joined = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()

@@ -43,7 +43,7 @@ def extract_html(html: str, url: str, base_url: str = "") -> Draft:
     byline = pagefields.byline(meta, tree)
     published = pagefields.published(meta, tree, page_url)
     etree.strip_elements(tree, "script", "style", "noscript", with_tail=False)
-    signals = link_signals(meta.page_links) | text_signals(_page_text(tree))
+    signals = link_signals(meta.link_text) | text_signals(_page_text(tree))
     _collapse_whitespace(tree)
     document = _trafilatura(tree, page_url)
     raw_text = _MARKDOWN_LINK.sub(r"\1", getattr(document, "text", None) or "")

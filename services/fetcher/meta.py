@@ -32,7 +32,7 @@ class PageMeta:
     language: str = ""
     title: str = ""
     canonical: str = ""
-    page_links: str = ""
+    link_text: str = ""
 
     def first(self, *names: str) -> str:
         """The first non-empty meta value among `names` (lower-case property/name)."""
@@ -80,7 +80,7 @@ def read_meta(tree: Any) -> PageMeta:
             page.canonical = node.get("href").strip()
             break
     page.json_ld = _json_ld(tree)
-    page.page_links = _page_links(tree)
+    page.link_text = _link_text(tree)
     return page
 
 
@@ -130,7 +130,7 @@ def _flatten(data: Any, depth: int = 0) -> list[dict[str, Any]]:
     return sorted(items, key=lambda item: "Article" not in str(item.get("@type", "")))
 
 
-def _page_links(tree: Any) -> str:
+def _link_text(tree: Any) -> str:
     """The targets and then the texts of the page's links, one per line."""
     targets = _LINK_TARGETS(tree)[:_MAX_PAGE_LINKS]
     texts = _LINK_TEXTS(tree)[: _MAX_PAGE_LINKS * 4]

@@ -85,10 +85,12 @@ class CheckWorthinessModel:
         """The probability that each sentence is a check-worthy factual claim."""
         if not sentences:
             return np.zeros(0)
-        lexical = self.lexical_scores(sentences)
         dense = self.dense_scores(sentences)
         if dense is None:
-            return lexical
+            return self.lexical_scores(sentences)
+        if self.embedding_weight >= 1:  # the lexical head is only the fallback then
+            return dense
+        lexical = self.lexical_scores(sentences)
         return (1 - self.embedding_weight) * lexical + self.embedding_weight * dense
 
     def labels(self, sentences: Sequence[str]) -> list[int]:

@@ -58,7 +58,8 @@ class ClaimRetriever:
         self.vectors = self.encoder.encode(texts) if self.encoder else None
         self.word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english")
         self.char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
-        self.word_matrix = self.word.fit_transform(texts)
+        # Word n-grams measured no help (weight 0 everywhere): built only when weighted.
+        self.word_matrix = self.word.fit_transform(texts) if self.weights.word else None
         self.char_matrix = self.char.fit_transform(texts)
         builder = tantivy.SchemaBuilder()
         builder.add_integer_field("row", stored=True, indexed=True)
@@ -101,9 +102,10 @@ class ClaimRetriever:
             bm25 = bm25 / bm25.max()
         parts = {
             "bm25": bm25,
-            "word": (self.word_matrix @ self.word.transform([query]).T).toarray().ravel(),
             "char": (self.char_matrix @ self.char.transform([query]).T).toarray().ravel(),
         }
+        if self.word_matrix is not None:
+            parts["word"] = (self.word_matrix @ self.word.transform([query]).T).toarray().ravel()
         if self.encoder is not None and self.vectors is not None:
             parts["embedding"] = self.vectors @ self.encoder.encode([query])[0]
         return parts
@@ -111,10 +113,10 @@ class ClaimRetriever:
     @staticmethod
     def fuse(parts: dict[str, np.ndarray], weights: Weights) -> np.ndarray:
         """The weighted sum of the similarities."""
-        fused = weights.bm25 * parts["bm25"] + weights.word * parts["word"]
-        fused = fused + weights.char * parts["char"]
-        if "embedding" in parts:
-            fused = fused + weights.embedding * parts["embedding"]
+        fused = weights.bm25 * parts["bm25"] + weights.char * parts["char"]
+        for name, weight in (("word", weights.word), ("embedding", weights.embedding)):
+            if name in parts:
+                fused = fused + weight * parts[name]
         return np.asarray(fused)
 
     def top(self, scores: np.ndarray, k: int) -> list[str]:

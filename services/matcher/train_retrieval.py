@@ -124,7 +124,6 @@ def train(data_dir: Path, out: Path) -> dict[str, Any]:
         "splits": f"train tweets 85% fit / 15% tune (seed {SEED}); dev reported",
         "train_seconds": round(time.perf_counter() - start, 1),
     }
-    print(metrics)
     save_artifact({"finetuned": layers, "weights": weights.__dict__}, out, metrics)
     return metrics
 
