@@ -67,14 +67,14 @@ fuzz: install
 
 train-claims: install
 	$(PY) -m pip install -q -c constraints.txt -e '.[train]'
-	$(PY) -m services.matcher.train_claims
+	$(PY) -m services.matcher.training.claims
 
 train-retrieval: install
 	$(PY) -m pip install -q -c constraints.txt -e '.[train]'
-	$(PY) -m services.matcher.train_retrieval
+	$(PY) -m services.matcher.training.retrieval
 
 train-stance: install
-	$(PY) -m services.matcher.train_stance
+	$(PY) -m services.matcher.training.stance
 
 index: install
 	$(BIN)/credence index build

@@ -2,7 +2,7 @@
 
 Check-worthiness mixes a calibrated linear model over word and character n-grams with
 all-MiniLM-L6-v2 whose top layers were fine-tuned for the task, both trained on ClaimBuster
-(`python -m services.matcher.train_claims`); the mixing weight and the decision threshold
+(`python -m services.matcher.training.claims`); the mixing weight and the decision threshold
 are stored in the artifact with them. Attribution ("Peskov said", "according to Reuters")
 is rule-based: the speaker and the credited outlet are cheap to read off the sentence and
 the scorer needs them to tell an article's own claims from the claims it reports.
@@ -20,7 +20,6 @@ import joblib
 import numpy as np
 
 from services.matcher import embeddings
-from services.matcher.finetune import head_probabilities
 from services.matcher.outlets import OUTLET_ALIASES, canonical_outlet
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "checkworthy.joblib"
@@ -67,7 +66,7 @@ class CheckWorthinessModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> CheckWorthinessModel:
-        """Loads the artifact written by `train_claims`."""
+        """Loads the artifact written by `training.claims`."""
         return cls.from_bundle(joblib.load(path))
 
     def lexical_scores(self, sentences: Sequence[str]) -> np.ndarray:
@@ -142,3 +141,17 @@ def attribution(sentence: str) -> Attribution:
     if speaker and canonical_outlet(speaker) == outlet:
         speaker = ""
     return Attribution(speaker=speaker, outlet=outlet)
+
+
+HEAD_WEIGHT = "classifier.weight"
+HEAD_BIAS = "classifier.bias"
+
+
+def head_probabilities(vectors: np.ndarray, weights: dict[str, np.ndarray]) -> np.ndarray:
+    """P(class 1) from the exported head over unit-length vectors (numpy, no torch)."""
+    logits = vectors @ weights[HEAD_WEIGHT].astype(np.float32).T + weights[HEAD_BIAS].astype(
+        np.float32
+    )
+    logits -= logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return np.asarray(exp[:, 1] / exp.sum(axis=1), dtype=np.float64)

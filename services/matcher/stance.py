@@ -1,6 +1,6 @@
 """Stance of a wire story towards a claim (agree / disagree / discuss / unrelated).
 
-The model is trained on FNC-1 (`python -m services.matcher.train_stance`): hand-made
+The model is trained on FNC-1 (`python -m services.matcher.training.stance`): hand-made
 features (tf-idf and latent-semantic similarity of the claim to the story and to its best
 sentences, word and n-gram overlap, refuting and hedging words near the matching passage)
 fed to a gradient-boosted tree ensemble. The same `StanceFeaturizer` is used to train and to
@@ -22,10 +22,12 @@ from scipy import sparse
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from services.matcher.fnc import LABELS
 from services.matcher.textutil import content_tokens, quick_sentences, tokens
 
 _LOGGER = logging.getLogger(__name__)
+
+LABELS = ("agree", "disagree", "discuss", "unrelated")
+"""The FNC-1 stance classes, in the order of every probability row."""
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "stance.joblib"
 

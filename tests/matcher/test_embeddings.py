@@ -62,7 +62,8 @@ def test_fine_tuned_layers_replace_only_the_top_of_the_encoder() -> None:
 @needs_model
 def test_the_training_mirror_computes_what_the_numpy_encoder_computes() -> None:
     torch = pytest.importorskip("torch", reason="PyTorch (the train extra) is not installed")
-    from services.matcher import finetune
+    from services.matcher.claims import head_probabilities
+    from services.matcher.training import finetune
 
     folder = embeddings.model_dir()
     encoder = embeddings.encoder()
@@ -74,7 +75,7 @@ def test_the_training_mirror_computes_what_the_numpy_encoder_computes() -> None:
         exported = model.export()
         logits = model(tokens, mask).numpy()
     tuned = encoder.with_weights(exported)
-    expected = finetune.head_probabilities(tuned.encode(texts), exported)
+    expected = head_probabilities(tuned.encode(texts), exported)
     got = np.exp(logits[:, 1]) / np.exp(logits).sum(axis=1)
     # float16 export and float32 sums: the same to about three decimals.
     assert np.allclose(got, expected, atol=5e-3)

@@ -7,9 +7,9 @@ import json
 
 from services.matcher import claims, embeddings, stance
 from services.matcher.claims import CheckWorthinessModel, attribution, canonical_outlet
-from services.matcher.fnc import fnc_score
 from services.matcher.retrieval import RETRIEVAL_MODEL_PATH, ClaimRetriever
 from services.matcher.stance import StanceModel
+from services.matcher.training.fnc import fnc_score
 
 CHECKWORTHY = [
     ("We have lost 750,000 manufacturing jobs since 2001.", 1),

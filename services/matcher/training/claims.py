@@ -33,9 +33,10 @@ from sklearn.pipeline import Pipeline, make_union
 from sklearn.svm import LinearSVC
 
 from services.common.config import get_settings
-from services.matcher import embeddings, finetune
+from services.matcher import embeddings
 from services.matcher.artifacts import save_artifact
 from services.matcher.claims import MODEL_PATH, CheckWorthinessModel, normalise
+from services.matcher.training import finetune
 
 _LOGGER = logging.getLogger(__name__)
 SEED = 13

@@ -1,4 +1,4 @@
-"""Trains the stance model on FNC-1: `python -m services.matcher.train_stance`.
+"""Trains the stance model on FNC-1: `python -m services.matcher.training.stance`.
 
 Validation holds out 20% of the article bodies (split by Body ID, so no body is on both
 sides), reports the FNC-1 weighted score and per-class F1, then refits on every pair and
@@ -21,8 +21,8 @@ from sklearn.model_selection import GroupShuffleSplit
 
 from services.common.config import get_settings
 from services.matcher.artifacts import save_artifact
-from services.matcher.fnc import LABELS, fnc_score, read_bodies, read_stances
 from services.matcher.stance import MODEL_PATH, StanceFeaturizer
+from services.matcher.training.fnc import LABELS, fnc_score, read_bodies, read_stances
 
 _LOGGER = logging.getLogger(__name__)
 SEED = 20231

@@ -21,14 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from services.matcher.claims import HEAD_BIAS, HEAD_WEIGHT
 from services.matcher.embeddings import MAX_TOKENS, read_safetensors
 
 _LOGGER = logging.getLogger(__name__)
 HIDDEN = 384
 HEADS = 12
 LAYERS = 6
-HEAD_WEIGHT = "classifier.weight"
-HEAD_BIAS = "classifier.bias"
 # Cosines times this are the logits of the bi-encoder's loss (sentence-transformers' 20).
 SIMILARITY_SCALE = 20.0
 
@@ -255,13 +254,3 @@ def _new_model(folder: Path, trained: int, seed: int = 0) -> Any:
 
     torch.manual_seed(seed)
     return _model_class()(folder, trained)
-
-
-def head_probabilities(vectors: np.ndarray, weights: dict[str, np.ndarray]) -> np.ndarray:
-    """P(class 1) from the exported head over unit-length vectors (numpy, no torch)."""
-    logits = vectors @ weights[HEAD_WEIGHT].astype(np.float32).T + weights[HEAD_BIAS].astype(
-        np.float32
-    )
-    logits -= logits.max(axis=1, keepdims=True)
-    exp = np.exp(logits)
-    return np.asarray(exp[:, 1] / exp.sum(axis=1), dtype=np.float64)

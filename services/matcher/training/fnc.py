@@ -7,7 +7,8 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-LABELS = ("agree", "disagree", "discuss", "unrelated")
+from services.matcher.stance import LABELS
+
 RELATED = frozenset(LABELS[:3])
 
 

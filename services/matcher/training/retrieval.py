@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from services.common.config import get_settings
-from services.matcher import embeddings, finetune
+from services.matcher import embeddings
 from services.matcher.artifacts import save_artifact
 from services.matcher.retrieval import (
     RETRIEVAL_MODEL_PATH,
@@ -35,6 +35,7 @@ from services.matcher.retrieval import (
     read_queries,
 )
 from services.matcher.sources.local import read_vclaims
+from services.matcher.training import finetune
 
 _LOGGER = logging.getLogger(__name__)
 SEED = 13
