@@ -25,23 +25,27 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63redence/v1/evidence.proto\x12\x0b\x63redence.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"r\n\x05\x43laim\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x17\n\x0f\x63heckworthiness\x18\x02 \x01(\x01\x12\x0f\n\x07speaker\x18\x03 \x01(\t\x12\x19\n\x11\x61ttributed_outlet\x18\x04 \x01(\t\x12\x16\n\x0esentence_index\x18\x05 \x01(\x05\"\x85\x01\n\tWireStory\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06outlet\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x30\n\x0cpublished_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x06 \x01(\t\"\x9b\x01\n\x08\x45vidence\x12%\n\x05story\x18\x01 \x01(\x0b\x32\x16.credence.v1.WireStory\x12#\n\x06stance\x18\x02 \x01(\x0e\x32\x13.credence.v1.Stance\x12\x19\n\x11stance_confidence\x18\x03 \x01(\x01\x12\x17\n\x0fretrieval_score\x18\x04 \x01(\x01\x12\x0f\n\x07passage\x18\x05 \x01(\t\"\x82\x01\n\rClaimEvidence\x12!\n\x05\x63laim\x18\x01 \x01(\x0b\x32\x12.credence.v1.Claim\x12\'\n\x08\x65vidence\x18\x02 \x03(\x0b\x32\x15.credence.v1.Evidence\x12%\n\x07verdict\x18\x03 \x01(\x0e\x32\x14.credence.v1.Verdict*q\n\x06Stance\x12\x16\n\x12STANCE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSTANCE_AGREE\x10\x01\x12\x13\n\x0fSTANCE_DISAGREE\x10\x02\x12\x12\n\x0eSTANCE_DISCUSS\x10\x03\x12\x14\n\x10STANCE_UNRELATED\x10\x04*\x82\x01\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x15\n\x11VERDICT_SUPPORTED\x10\x01\x12\x18\n\x14VERDICT_CONTRADICTED\x10\x02\x12\x15\n\x11VERDICT_DISCUSSED\x10\x03\x12\x16\n\x12VERDICT_UNVERIFIED\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63redence/v1/evidence.proto\x12\x0b\x63redence.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"r\n\x05\x43laim\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x17\n\x0f\x63heckworthiness\x18\x02 \x01(\x01\x12\x0f\n\x07speaker\x18\x03 \x01(\t\x12\x19\n\x11\x61ttributed_outlet\x18\x04 \x01(\t\x12\x16\n\x0esentence_index\x18\x05 \x01(\x05\"\xf4\x01\n\tWireStory\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06outlet\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x30\n\x0cpublished_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x06 \x01(\t\x12\x18\n\x10publisher_domain\x18\x07 \x01(\t\x12\x13\n\x0bwire_origin\x18\x08 \x01(\t\x12\x12\n\norigin_url\x18\t \x01(\t\x12*\n\ntext_basis\x18\n \x01(\x0e\x32\x16.credence.v1.TextBasis\"\x9b\x01\n\x08\x45vidence\x12%\n\x05story\x18\x01 \x01(\x0b\x32\x16.credence.v1.WireStory\x12#\n\x06stance\x18\x02 \x01(\x0e\x32\x13.credence.v1.Stance\x12\x19\n\x11stance_confidence\x18\x03 \x01(\x01\x12\x17\n\x0fretrieval_score\x18\x04 \x01(\x01\x12\x0f\n\x07passage\x18\x05 \x01(\t\"\x82\x01\n\rClaimEvidence\x12!\n\x05\x63laim\x18\x01 \x01(\x0b\x32\x12.credence.v1.Claim\x12\'\n\x08\x65vidence\x18\x02 \x03(\x0b\x32\x15.credence.v1.Evidence\x12%\n\x07verdict\x18\x03 \x01(\x0e\x32\x14.credence.v1.Verdict*q\n\x06Stance\x12\x16\n\x12STANCE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSTANCE_AGREE\x10\x01\x12\x13\n\x0fSTANCE_DISAGREE\x10\x02\x12\x12\n\x0eSTANCE_DISCUSS\x10\x03\x12\x14\n\x10STANCE_UNRELATED\x10\x04*\xb9\x01\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x15\n\x11VERDICT_SUPPORTED\x10\x01\x12\x18\n\x14VERDICT_CONTRADICTED\x10\x02\x12\x15\n\x11VERDICT_DISCUSSED\x10\x03\x12\x1a\n\x12VERDICT_UNVERIFIED\x10\x04\x1a\x02\x08\x01\x12\x18\n\x14VERDICT_NOT_REPORTED\x10\x05\x12\x17\n\x13VERDICT_NOT_CHECKED\x10\x06*v\n\tTextBasis\x12\x1a\n\x16TEXT_BASIS_UNSPECIFIED\x10\x00\x12\x14\n\x10TEXT_BASIS_TITLE\x10\x01\x12\x1d\n\x19TEXT_BASIS_TITLE_AND_LEAD\x10\x02\x12\x18\n\x14TEXT_BASIS_FULL_TEXT\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'credence.v1.evidence_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_STANCE']._serialized_start=619
-  _globals['_STANCE']._serialized_end=732
-  _globals['_VERDICT']._serialized_start=735
-  _globals['_VERDICT']._serialized_end=865
+  _globals['_VERDICT'].values_by_name["VERDICT_UNVERIFIED"]._loaded_options = None
+  _globals['_VERDICT'].values_by_name["VERDICT_UNVERIFIED"]._serialized_options = b'\010\001'
+  _globals['_STANCE']._serialized_start=730
+  _globals['_STANCE']._serialized_end=843
+  _globals['_VERDICT']._serialized_start=846
+  _globals['_VERDICT']._serialized_end=1031
+  _globals['_TEXTBASIS']._serialized_start=1033
+  _globals['_TEXTBASIS']._serialized_end=1151
   _globals['_CLAIM']._serialized_start=76
   _globals['_CLAIM']._serialized_end=190
   _globals['_WIRESTORY']._serialized_start=193
-  _globals['_WIRESTORY']._serialized_end=326
-  _globals['_EVIDENCE']._serialized_start=329
-  _globals['_EVIDENCE']._serialized_end=484
-  _globals['_CLAIMEVIDENCE']._serialized_start=487
-  _globals['_CLAIMEVIDENCE']._serialized_end=617
+  _globals['_WIRESTORY']._serialized_end=437
+  _globals['_EVIDENCE']._serialized_start=440
+  _globals['_EVIDENCE']._serialized_end=595
+  _globals['_CLAIMEVIDENCE']._serialized_start=598
+  _globals['_CLAIMEVIDENCE']._serialized_end=728
 # @@protoc_insertion_point(module_scope)

@@ -18,6 +18,11 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
+if sys.version_info >= (3, 13):
+    from warnings import deprecated as _deprecated
+else:
+    from typing_extensions import deprecated as _deprecated
+
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class _Stance:
@@ -66,8 +71,18 @@ class _VerdictEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Verdict.Value
     """A wire story disagrees with the claim."""
     VERDICT_DISCUSSED: _Verdict.ValueType  # 3
     """Wire stories discuss the claim without taking a side."""
-    VERDICT_UNVERIFIED: _Verdict.ValueType  # 4
-    """No wire story was found about the claim."""
+    @_builtins.property
+    @_deprecated("""This enum value has been marked as deprecated using proto enum value options.""")
+    def VERDICT_UNVERIFIED(self) -> _Verdict.ValueType:   # 4
+        """No wire story was found about the claim. Superseded by VERDICT_NOT_REPORTED and
+        VERDICT_NOT_CHECKED, which say whether a search was made.
+        """
+    VERDICT_NOT_REPORTED: _Verdict.ValueType  # 5
+    """Wire coverage was searched and nothing relevant was found."""
+    VERDICT_NOT_CHECKED: _Verdict.ValueType  # 6
+    """No search could be made in time (source unreachable, rate-limited or over the time
+    budget); says nothing about the claim and never lowers a score.
+    """
 
 class Verdict(_Verdict, metaclass=_VerdictEnumTypeWrapper):
     """The overall verdict on one claim after looking at every matching story."""
@@ -81,8 +96,44 @@ VERDICT_CONTRADICTED: Verdict.ValueType  # 2
 VERDICT_DISCUSSED: Verdict.ValueType  # 3
 """Wire stories discuss the claim without taking a side."""
 VERDICT_UNVERIFIED: Verdict.ValueType  # 4
-"""No wire story was found about the claim."""
+"""No wire story was found about the claim. Superseded by VERDICT_NOT_REPORTED and
+VERDICT_NOT_CHECKED, which say whether a search was made.
+"""
+VERDICT_NOT_REPORTED: Verdict.ValueType  # 5
+"""Wire coverage was searched and nothing relevant was found."""
+VERDICT_NOT_CHECKED: Verdict.ValueType  # 6
+"""No search could be made in time (source unreachable, rate-limited or over the time
+budget); says nothing about the claim and never lowers a score.
+"""
 Global___Verdict: _TypeAlias = Verdict  # noqa: Y015
+
+class _TextBasis:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TextBasisEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TextBasis.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TEXT_BASIS_UNSPECIFIED: _TextBasis.ValueType  # 0
+    """Not recorded."""
+    TEXT_BASIS_TITLE: _TextBasis.ValueType  # 1
+    """The headline alone (the search result gave no more and the page was not fetched)."""
+    TEXT_BASIS_TITLE_AND_LEAD: _TextBasis.ValueType  # 2
+    """The headline and the lead paragraph."""
+    TEXT_BASIS_FULL_TEXT: _TextBasis.ValueType  # 3
+    """The headline, lead and body, extracted from the fetched page or the source's feed."""
+
+class TextBasis(_TextBasis, metaclass=_TextBasisEnumTypeWrapper):
+    """How much of a story's text the matcher had when it judged it."""
+
+TEXT_BASIS_UNSPECIFIED: TextBasis.ValueType  # 0
+"""Not recorded."""
+TEXT_BASIS_TITLE: TextBasis.ValueType  # 1
+"""The headline alone (the search result gave no more and the page was not fetched)."""
+TEXT_BASIS_TITLE_AND_LEAD: TextBasis.ValueType  # 2
+"""The headline and the lead paragraph."""
+TEXT_BASIS_FULL_TEXT: TextBasis.ValueType  # 3
+"""The headline, lead and body, extracted from the fetched page or the source's feed."""
+Global___TextBasis: _TypeAlias = TextBasis  # noqa: Y015
 
 @_typing.final
 class Claim(_message.Message):
@@ -134,6 +185,10 @@ class WireStory(_message.Message):
     TITLE_FIELD_NUMBER: _builtins.int
     PUBLISHED_AT_FIELD_NUMBER: _builtins.int
     SOURCE_FIELD_NUMBER: _builtins.int
+    PUBLISHER_DOMAIN_FIELD_NUMBER: _builtins.int
+    WIRE_ORIGIN_FIELD_NUMBER: _builtins.int
+    ORIGIN_URL_FIELD_NUMBER: _builtins.int
+    TEXT_BASIS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Stable identifier in the index."""
     outlet: _builtins.str
@@ -143,7 +198,17 @@ class WireStory(_message.Message):
     title: _builtins.str
     """The headline."""
     source: _builtins.str
-    """The source adapter that ingested it, e.g. "reuters21578", "rss"."""
+    """The source adapter that ingested it, e.g. "reuters21578", "rss", "gdelt"."""
+    publisher_domain: _builtins.str
+    """The registrable domain of the site that published this copy, e.g. "irishexaminer.com"."""
+    wire_origin: _builtins.str
+    """"Reuters" or "AP" when the copy is a syndicated wire story ("(Reuters) -", a Reuters
+    byline); `outlet` is then the wire service and `url` the republishing site's page.
+    """
+    origin_url: _builtins.str
+    """The wire service's own URL of the story, when known."""
+    text_basis: Global___TextBasis.ValueType
+    """How much of the story's text the matcher judged it on."""
     @_builtins.property
     def published_at(self) -> _timestamp_pb2.Timestamp:
         """When the story was published."""
@@ -157,10 +222,14 @@ class WireStory(_message.Message):
         title: _builtins.str = ...,
         published_at: _timestamp_pb2.Timestamp | None = ...,
         source: _builtins.str = ...,
+        publisher_domain: _builtins.str = ...,
+        wire_origin: _builtins.str = ...,
+        origin_url: _builtins.str = ...,
+        text_basis: Global___TextBasis.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["published_at", b"published_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "outlet", b"outlet", "published_at", b"published_at", "source", b"source", "title", b"title", "url", b"url"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "origin_url", b"origin_url", "outlet", b"outlet", "published_at", b"published_at", "publisher_domain", b"publisher_domain", "source", b"source", "text_basis", b"text_basis", "title", b"title", "url", b"url", "wire_origin", b"wire_origin"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -10,6 +10,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -20,6 +21,82 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _CitationStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CitationStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CitationStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CITATION_STATUS_UNSPECIFIED: _CitationStatus.ValueType  # 0
+    """Not computed."""
+    CITATION_STATUS_FOUND: _CitationStatus.ValueType  # 1
+    """A story of the cited outlet near the cited date matches the sentence."""
+    CITATION_STATUS_NOT_FOUND: _CitationStatus.ValueType  # 2
+    """The outlet's coverage near that date was searched and no matching story was found."""
+    CITATION_STATUS_OUTLET_UNKNOWN: _CitationStatus.ValueType  # 3
+    """The cited name is not a known outlet."""
+    CITATION_STATUS_NOT_CHECKED: _CitationStatus.ValueType  # 4
+    """No search could be made (sources unreachable, rate-limited or over the time budget)."""
+
+class CitationStatus(_CitationStatus, metaclass=_CitationStatusEnumTypeWrapper):
+    """The outcome of checking one citation against the record."""
+
+CITATION_STATUS_UNSPECIFIED: CitationStatus.ValueType  # 0
+"""Not computed."""
+CITATION_STATUS_FOUND: CitationStatus.ValueType  # 1
+"""A story of the cited outlet near the cited date matches the sentence."""
+CITATION_STATUS_NOT_FOUND: CitationStatus.ValueType  # 2
+"""The outlet's coverage near that date was searched and no matching story was found."""
+CITATION_STATUS_OUTLET_UNKNOWN: CitationStatus.ValueType  # 3
+"""The cited name is not a known outlet."""
+CITATION_STATUS_NOT_CHECKED: CitationStatus.ValueType  # 4
+"""No search could be made (sources unreachable, rate-limited or over the time budget)."""
+Global___CitationStatus: _TypeAlias = CitationStatus  # noqa: Y015
+
+class _SearchState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _SearchStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SearchState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SEARCH_STATE_UNSPECIFIED: _SearchState.ValueType  # 0
+    """Not computed."""
+    SEARCH_STATE_SEARCHED: _SearchState.ValueType  # 1
+    """The source answered (from the network or the per-query cache)."""
+    SEARCH_STATE_UNAVAILABLE: _SearchState.ValueType  # 2
+    """The source could not be reached or answered with an error."""
+    SEARCH_STATE_RATE_LIMITED: _SearchState.ValueType  # 3
+    """The source's rate limit left no room within the time budget."""
+    SEARCH_STATE_PENDING: _SearchState.ValueType  # 4
+    """The search did not finish within the article's time budget; it goes on in the
+    background and the report is recomputed when it lands.
+    """
+    SEARCH_STATE_NOT_CONFIGURED: _SearchState.ValueType  # 5
+    """The source is not configured (e.g. no NYT API key)."""
+    SEARCH_STATE_SKIPPED: _SearchState.ValueType  # 6
+    """Not needed: the index already held recent coverage of the article's event."""
+
+class SearchState(_SearchState, metaclass=_SearchStateEnumTypeWrapper):
+    """The state of one wire source's search for one article."""
+
+SEARCH_STATE_UNSPECIFIED: SearchState.ValueType  # 0
+"""Not computed."""
+SEARCH_STATE_SEARCHED: SearchState.ValueType  # 1
+"""The source answered (from the network or the per-query cache)."""
+SEARCH_STATE_UNAVAILABLE: SearchState.ValueType  # 2
+"""The source could not be reached or answered with an error."""
+SEARCH_STATE_RATE_LIMITED: SearchState.ValueType  # 3
+"""The source's rate limit left no room within the time budget."""
+SEARCH_STATE_PENDING: SearchState.ValueType  # 4
+"""The search did not finish within the article's time budget; it goes on in the
+background and the report is recomputed when it lands.
+"""
+SEARCH_STATE_NOT_CONFIGURED: SearchState.ValueType  # 5
+"""The source is not configured (e.g. no NYT API key)."""
+SEARCH_STATE_SKIPPED: SearchState.ValueType  # 6
+"""Not needed: the index already held recent coverage of the article's event."""
+Global___SearchState: _TypeAlias = SearchState  # noqa: Y015
 
 @_typing.final
 class MatchRequest(_message.Message):
@@ -63,10 +140,13 @@ class CitationCheck(_message.Message):
     FOUND_FIELD_NUMBER: _builtins.int
     STORY_FIELD_NUMBER: _builtins.int
     OUTLET_INDEXED_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
     found: _builtins.bool
     """True when a story from the cited outlet near the cited date matches the sentence."""
     outlet_indexed: _builtins.bool
     """False when the index holds no stories of that outlet at all, so absence means little."""
+    status: Global___CitationStatus.ValueType
+    """The outcome of the check."""
     @_builtins.property
     def citation(self) -> _article_pb2.Citation:
         """The citation from the article."""
@@ -82,14 +162,57 @@ class CitationCheck(_message.Message):
         found: _builtins.bool = ...,
         story: _evidence_pb2.WireStory | None = ...,
         outlet_indexed: _builtins.bool = ...,
+        status: Global___CitationStatus.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["citation", b"citation", "story", b"story"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["citation", b"citation", "found", b"found", "outlet_indexed", b"outlet_indexed", "story", b"story"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["citation", b"citation", "found", b"found", "outlet_indexed", b"outlet_indexed", "status", b"status", "story", b"story"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CitationCheck: _TypeAlias = CitationCheck  # noqa: Y015
+
+@_typing.final
+class SourceSearch(_message.Message):
+    """What one wire source's search for an article did."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SOURCE_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    STORIES_FIELD_NUMBER: _builtins.int
+    CACHED_QUERIES_FIELD_NUMBER: _builtins.int
+    QUERIES_FIELD_NUMBER: _builtins.int
+    source: _builtins.str
+    """The source, e.g. "gdelt", "nyt", "rss"."""
+    state: Global___SearchState.ValueType
+    """Whether it answered."""
+    detail: _builtins.str
+    """Why not, in plain words, when it did not."""
+    stories: _builtins.int
+    """How many stories it returned."""
+    cached_queries: _builtins.int
+    """How many of its queries were answered from the per-query cache."""
+    queries: _builtins.int
+    """How many queries it was sent (or would have been)."""
+    def __init__(
+        self,
+        *,
+        source: _builtins.str = ...,
+        state: Global___SearchState.ValueType = ...,
+        detail: _builtins.str = ...,
+        stories: _builtins.int = ...,
+        cached_queries: _builtins.int = ...,
+        queries: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cached_queries", b"cached_queries", "detail", b"detail", "queries", b"queries", "source", b"source", "state", b"state", "stories", b"stories"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SourceSearch: _TypeAlias = SourceSearch  # noqa: Y015
 
 @_typing.final
 class MatchResponse(_message.Message):
@@ -100,8 +223,15 @@ class MatchResponse(_message.Message):
     CLAIMS_FIELD_NUMBER: _builtins.int
     CITATION_CHECKS_FIELD_NUMBER: _builtins.int
     SENTENCE_COUNT_FIELD_NUMBER: _builtins.int
+    SEARCHES_FIELD_NUMBER: _builtins.int
+    COVERAGE_FIELD_NUMBER: _builtins.int
+    SEARCH_PENDING_FIELD_NUMBER: _builtins.int
     sentence_count: _builtins.int
     """The number of sentences the article was split into."""
+    search_pending: _builtins.bool
+    """True when a search is still running in the background; the report is recomputed when
+    it lands.
+    """
     @_builtins.property
     def claims(self) -> _containers.RepeatedCompositeFieldContainer[_evidence_pb2.ClaimEvidence]:
         """The claims checked, each with its evidence and verdict."""
@@ -110,16 +240,29 @@ class MatchResponse(_message.Message):
     def citation_checks(self) -> _containers.RepeatedCompositeFieldContainer[Global___CitationCheck]:
         """The checks of the article's citations."""
 
+    @_builtins.property
+    def searches(self) -> _containers.RepeatedCompositeFieldContainer[Global___SourceSearch]:
+        """What each wire source's on-demand search did for this article."""
+
+    @_builtins.property
+    def coverage(self) -> _containers.RepeatedCompositeFieldContainer[_evidence_pb2.WireStory]:
+        """The stories found about the article's event (the same event, inside its date window),
+        one per publishing page, earliest first.
+        """
+
     def __init__(
         self,
         *,
         claims: _abc.Iterable[_evidence_pb2.ClaimEvidence] | None = ...,
         citation_checks: _abc.Iterable[Global___CitationCheck] | None = ...,
         sentence_count: _builtins.int = ...,
+        searches: _abc.Iterable[Global___SourceSearch] | None = ...,
+        coverage: _abc.Iterable[_evidence_pb2.WireStory] | None = ...,
+        search_pending: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["citation_checks", b"citation_checks", "claims", b"claims", "sentence_count", b"sentence_count"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["citation_checks", b"citation_checks", "claims", b"claims", "coverage", b"coverage", "search_pending", b"search_pending", "searches", b"searches", "sentence_count", b"sentence_count"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -276,6 +276,7 @@ class Report(_message.Message):
     SOURCE_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     SUMMARY_FIELD_NUMBER: _builtins.int
+    COVERAGE_FIELD_NUMBER: _builtins.int
     score: _builtins.float
     """The overall score, 0 to 100."""
     label: Global___Label.ValueType
@@ -306,6 +307,10 @@ class Report(_message.Message):
     def created_at(self) -> _timestamp_pb2.Timestamp:
         """When the report was computed."""
 
+    @_builtins.property
+    def coverage(self) -> Global___Coverage:
+        """Who else reported the article's event."""
+
     def __init__(
         self,
         *,
@@ -321,11 +326,106 @@ class Report(_message.Message):
         source: Global___SourceRating | None = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         summary: _builtins.str = ...,
+        coverage: Global___Coverage | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "source", b"source"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["coverage", b"coverage", "created_at", b"created_at", "source", b"source"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["canonical_url", b"canonical_url", "confidence", b"confidence", "created_at", b"created_at", "domain", b"domain", "label", b"label", "model_version", b"model_version", "score", b"score", "signals", b"signals", "source", b"source", "summary", b"summary", "title", b"title", "url", b"url"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["canonical_url", b"canonical_url", "confidence", b"confidence", "coverage", b"coverage", "created_at", b"created_at", "domain", b"domain", "label", b"label", "model_version", b"model_version", "score", b"score", "signals", b"signals", "source", b"source", "summary", b"summary", "title", b"title", "url", b"url"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Report: _TypeAlias = Report  # noqa: Y015
+
+@_typing.final
+class CoveringStory(_message.Message):
+    """One outlet's report of the article's event."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OUTLET_FIELD_NUMBER: _builtins.int
+    DOMAIN_FIELD_NUMBER: _builtins.int
+    URL_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    PUBLISHED_AT_FIELD_NUMBER: _builtins.int
+    WIRE_ORIGIN_FIELD_NUMBER: _builtins.int
+    RATING_SCORE_FIELD_NUMBER: _builtins.int
+    RATING_LABEL_FIELD_NUMBER: _builtins.int
+    outlet: _builtins.str
+    """The outlet, e.g. "Reuters", or the site's domain when it is not a known outlet."""
+    domain: _builtins.str
+    """The registrable domain of the page."""
+    url: _builtins.str
+    """The page."""
+    title: _builtins.str
+    """The headline."""
+    wire_origin: _builtins.str
+    """"Reuters" or "AP" when the page is a syndicated wire story."""
+    rating_score: _builtins.float
+    """The publishing site's source rating, 0 to 100 (absent when no list rates it)."""
+    rating_label: Global___Label.ValueType
+    """The band of that rating."""
+    @_builtins.property
+    def published_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was published."""
+
+    def __init__(
+        self,
+        *,
+        outlet: _builtins.str = ...,
+        domain: _builtins.str = ...,
+        url: _builtins.str = ...,
+        title: _builtins.str = ...,
+        published_at: _timestamp_pb2.Timestamp | None = ...,
+        wire_origin: _builtins.str = ...,
+        rating_score: _builtins.float | None = ...,
+        rating_label: Global___Label.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_rating_score", b"_rating_score", "published_at", b"published_at", "rating_score", b"rating_score"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_rating_score", b"_rating_score", "domain", b"domain", "outlet", b"outlet", "published_at", b"published_at", "rating_label", b"rating_label", "rating_score", b"rating_score", "title", b"title", "url", b"url", "wire_origin", b"wire_origin"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__rating_score: _TypeAlias = _typing.Literal["rating_score"]  # noqa: Y015
+    _WhichOneofArgType__rating_score: _TypeAlias = _typing.Literal["_rating_score", b"_rating_score"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__rating_score) -> _WhichOneofReturnType__rating_score | None: ...
+
+Global___CoveringStory: _TypeAlias = CoveringStory  # noqa: Y015
+
+@_typing.final
+class Coverage(_message.Message):
+    """The coverage of the article's event by other outlets."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORIES_FIELD_NUMBER: _builtins.int
+    UNREPORTED_CLAIMS_FIELD_NUMBER: _builtins.int
+    SEARCHED_FIELD_NUMBER: _builtins.int
+    PENDING_FIELD_NUMBER: _builtins.int
+    pending: _builtins.bool
+    """True when a search is still running; the report will be recomputed."""
+    @_builtins.property
+    def stories(self) -> _containers.RepeatedCompositeFieldContainer[Global___CoveringStory]:
+        """The stories found, earliest first."""
+
+    @_builtins.property
+    def unreported_claims(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The article's central claims that no rated outlet reported."""
+
+    @_builtins.property
+    def searched(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The wire sources searched and the state each ended in, e.g. "gdelt: searched"."""
+
+    def __init__(
+        self,
+        *,
+        stories: _abc.Iterable[Global___CoveringStory] | None = ...,
+        unreported_claims: _abc.Iterable[_builtins.str] | None = ...,
+        searched: _abc.Iterable[_builtins.str] | None = ...,
+        pending: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["pending", b"pending", "searched", b"searched", "stories", b"stories", "unreported_claims", b"unreported_claims"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Coverage: _TypeAlias = Coverage  # noqa: Y015

@@ -28,7 +28,7 @@ from credence.v1 import matcher_pb2 as credence_dot_v1_dot_matcher__pb2
 from credence.v1 import report_pb2 as credence_dot_v1_dot_report__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63redence/v1/scoring.proto\x12\x0b\x63redence.v1\x1a\x19\x63redence/v1/article.proto\x1a\x1a\x63redence/v1/evidence.proto\x1a\x19\x63redence/v1/matcher.proto\x1a\x18\x63redence/v1/report.proto\"\xaf\x01\n\x0cScoreRequest\x12%\n\x07\x61rticle\x18\x01 \x01(\x0b\x32\x14.credence.v1.Article\x12*\n\x06\x63laims\x18\x02 \x03(\x0b\x32\x1a.credence.v1.ClaimEvidence\x12\x33\n\x0f\x63itation_checks\x18\x03 \x03(\x0b\x32\x1a.credence.v1.CitationCheck\x12\x17\n\x0fmatch_available\x18\x04 \x01(\x08\"4\n\rScoreResponse\x12#\n\x06report\x18\x01 \x01(\x0b\x32\x13.credence.v1.Report2P\n\x0eScoringService\x12>\n\x05Score\x12\x19.credence.v1.ScoreRequest\x1a\x1a.credence.v1.ScoreResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63redence/v1/scoring.proto\x12\x0b\x63redence.v1\x1a\x19\x63redence/v1/article.proto\x1a\x1a\x63redence/v1/evidence.proto\x1a\x19\x63redence/v1/matcher.proto\x1a\x18\x63redence/v1/report.proto\"\x9e\x02\n\x0cScoreRequest\x12%\n\x07\x61rticle\x18\x01 \x01(\x0b\x32\x14.credence.v1.Article\x12*\n\x06\x63laims\x18\x02 \x03(\x0b\x32\x1a.credence.v1.ClaimEvidence\x12\x33\n\x0f\x63itation_checks\x18\x03 \x03(\x0b\x32\x1a.credence.v1.CitationCheck\x12\x17\n\x0fmatch_available\x18\x04 \x01(\x08\x12+\n\x08searches\x18\x05 \x03(\x0b\x32\x19.credence.v1.SourceSearch\x12(\n\x08\x63overage\x18\x06 \x03(\x0b\x32\x16.credence.v1.WireStory\x12\x16\n\x0esearch_pending\x18\x07 \x01(\x08\"4\n\rScoreResponse\x12#\n\x06report\x18\x01 \x01(\x0b\x32\x13.credence.v1.Report2P\n\x0eScoringService\x12>\n\x05Score\x12\x19.credence.v1.ScoreRequest\x1a\x1a.credence.v1.ScoreResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,9 +36,9 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'credence.v1.scoring_pb2', _
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_SCOREREQUEST']._serialized_start=151
-  _globals['_SCOREREQUEST']._serialized_end=326
-  _globals['_SCORERESPONSE']._serialized_start=328
-  _globals['_SCORERESPONSE']._serialized_end=380
-  _globals['_SCORINGSERVICE']._serialized_start=382
-  _globals['_SCORINGSERVICE']._serialized_end=462
+  _globals['_SCOREREQUEST']._serialized_end=437
+  _globals['_SCORERESPONSE']._serialized_start=439
+  _globals['_SCORERESPONSE']._serialized_end=491
+  _globals['_SCORINGSERVICE']._serialized_start=493
+  _globals['_SCORINGSERVICE']._serialized_end=573
 # @@protoc_insertion_point(module_scope)

@@ -32,8 +32,13 @@ class ScoreRequest(_message.Message):
     CLAIMS_FIELD_NUMBER: _builtins.int
     CITATION_CHECKS_FIELD_NUMBER: _builtins.int
     MATCH_AVAILABLE_FIELD_NUMBER: _builtins.int
+    SEARCHES_FIELD_NUMBER: _builtins.int
+    COVERAGE_FIELD_NUMBER: _builtins.int
+    SEARCH_PENDING_FIELD_NUMBER: _builtins.int
     match_available: _builtins.bool
     """False when the matcher could not be reached; corroboration is then marked unavailable."""
+    search_pending: _builtins.bool
+    """True when a wire search still runs in the background."""
     @_builtins.property
     def article(self) -> _article_pb2.Article:
         """The article."""
@@ -46,6 +51,14 @@ class ScoreRequest(_message.Message):
     def citation_checks(self) -> _containers.RepeatedCompositeFieldContainer[_matcher_pb2.CitationCheck]:
         """The checks of the article's citations, from MatcherService.Match."""
 
+    @_builtins.property
+    def searches(self) -> _containers.RepeatedCompositeFieldContainer[_matcher_pb2.SourceSearch]:
+        """What each wire source's search did, from MatcherService.Match."""
+
+    @_builtins.property
+    def coverage(self) -> _containers.RepeatedCompositeFieldContainer[_evidence_pb2.WireStory]:
+        """The stories found about the article's event, from MatcherService.Match."""
+
     def __init__(
         self,
         *,
@@ -53,10 +66,13 @@ class ScoreRequest(_message.Message):
         claims: _abc.Iterable[_evidence_pb2.ClaimEvidence] | None = ...,
         citation_checks: _abc.Iterable[_matcher_pb2.CitationCheck] | None = ...,
         match_available: _builtins.bool = ...,
+        searches: _abc.Iterable[_matcher_pb2.SourceSearch] | None = ...,
+        coverage: _abc.Iterable[_evidence_pb2.WireStory] | None = ...,
+        search_pending: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["article", b"article"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["article", b"article", "citation_checks", b"citation_checks", "claims", b"claims", "match_available", b"match_available"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["article", b"article", "citation_checks", b"citation_checks", "claims", b"claims", "coverage", b"coverage", "match_available", b"match_available", "search_pending", b"search_pending", "searches", b"searches"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
