@@ -110,8 +110,29 @@ _NOT_NAMES = frozenset(
 
 # Last words of multi-word names that name nothing alone ("White House" is not "house").
 _GENERIC = frozenset(
-    "house office ministry department council party agency service services court union "
-    "committee army forces group institute university news times post press".split()
+    [
+        "house",
+        "office",
+        "ministry",
+        "department",
+        "council",
+        "party",
+        "agency",
+        "service",
+        "services",
+        "court",
+        "union",
+        "committee",
+        "army",
+        "forces",
+        "group",
+        "institute",
+        "university",
+        "news",
+        "times",
+        "post",
+        "press",
+    ]
 )
 
 
@@ -180,4 +201,3 @@ def ranked_entities(texts: Iterable[str]) -> list[str]:
     for text in texts:
         counts.update(e for e in _names(text) if len(e) > 1)
     return [name for name, _ in counts.most_common()]
-
