@@ -120,6 +120,48 @@ class Settings(BaseSettings):
     nyt_queries: list[str] = Field(
         default_factory=list, description="NYT Article Search queries pulled periodically."
     )
+    nyt_url: str = Field(
+        default="https://api.nytimes.com/svc/search/v2/articlesearch.json",
+        description="NYT Article Search endpoint (a local replay in tests and the demo).",
+    )
+
+    # Wire evidence on demand: searched per article at scoring time.
+    wire_search: bool = Field(
+        default=True,
+        description="Search wire coverage of each article's event at scoring time (GDELT, NYT"
+        " with a key); off: only the index is searched.",
+    )
+    gdelt_url: str = Field(
+        default="https://api.gdeltproject.org/api/v2/doc/doc",
+        description="GDELT DOC 2.0 API endpoint (a local replay in tests and the demo).",
+    )
+    gdelt_domains: list[str] = Field(
+        default_factory=list,
+        description="Limit GDELT searches to these domains (JSON list); empty: every outlet"
+        " GDELT monitors, rated later by the source lists.",
+    )
+    gdelt_min_interval_s: float = Field(
+        default=5.0, description="GDELT allows about one request per this many seconds."
+    )
+    nyt_per_minute: int = Field(default=5, description="NYT Article Search requests a minute.")
+    nyt_per_day: int = Field(default=500, description="NYT Article Search requests a day.")
+    wire_search_budget_s: float = Field(
+        default=3.0,
+        description="Time one article's wire search may take; what arrives later is pending.",
+    )
+    wire_search_cache_ttl_s: int = Field(
+        default=6 * 3600, description="How long a search answer is reused per (query, window)."
+    )
+    wire_fetch_pages: bool = Field(
+        default=True,
+        description="Fetch the pages of stories found (through the fetcher's guards) for their"
+        " lead and body; off: title only.",
+    )
+    wire_page_mirror: str = Field(
+        default="",
+        description="Fetch story pages through this prefix (the URL is appended, quoted), e.g."
+        " a page archive; empty: from the outlet itself.",
+    )
 
     # The partner API (ReliabilityService): keys, quotas, batches, TLS.
     public_addr: str = Field(

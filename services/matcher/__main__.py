@@ -15,6 +15,7 @@ from services.matcher.core import Matcher
 from services.matcher.index import open_index
 from services.matcher.index_metrics import register_index_collector
 from services.matcher.service import service_spec
+from services.matcher.wire.pages import grpc_page_reader
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -24,7 +25,8 @@ def main() -> None:
     settings = get_settings()
     configure_logging("matcher", settings.log_level, settings.log_json)
     setup_tracing("matcher")
-    matcher = Matcher(settings, open_index(settings.resolved_index_dir))
+    pages = grpc_page_reader(settings.fetcher_addr, settings.wire_page_mirror)
+    matcher = Matcher(settings, open_index(settings.resolved_index_dir), pages=pages)
     BUILD_INFO.info({"service": "matcher"})
     register_index_collector(matcher.index)
     start_metrics_server(settings.metrics_port)

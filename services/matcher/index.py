@@ -57,6 +57,10 @@ class WireIndex(Protocol):
         """The number of stories held (of one outlet, when given)."""
         ...
 
+    def get(self, story_id: str) -> StoryRecord | None:
+        """The story with this id, if held."""
+        ...
+
     def stats(self) -> IndexStats:
         """Counts by source and size on disk."""
         ...
@@ -78,7 +82,18 @@ def query_terms(text: str) -> list[str]:
 
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
-    for name in ("id", "url", "content_hash", "outlet", "outlet_key", "source"):
+    for name in (
+        "id",
+        "url",
+        "content_hash",
+        "outlet",
+        "outlet_key",
+        "source",
+        "publisher_domain",
+        "wire_origin",
+        "origin_url",
+        "text_basis",
+    ):
         builder.add_text_field(name, stored=True, tokenizer_name="raw", fast=name == "source")
     builder.add_text_field("title", stored=True, tokenizer_name="en_stem")
     builder.add_text_field("body", stored=True, tokenizer_name="en_stem")
@@ -162,6 +177,10 @@ class TantivyIndex:
         out.add_text("source", doc.source)
         out.add_text("title", doc.title)
         out.add_text("body", doc.body)
+        out.add_text("publisher_domain", doc.publisher_domain)
+        out.add_text("wire_origin", doc.wire_origin)
+        out.add_text("origin_url", doc.origin_url)
+        out.add_text("text_basis", str(doc.text_basis))
         if doc.published_at is not None:
             out.add_date("published_at", doc.published_at.astimezone(UTC))
         return out
@@ -295,6 +314,10 @@ class TantivyIndex:
             published_at=when,
             id=first("id"),
             content_hash=first("content_hash"),
+            publisher_domain=first("publisher_domain"),
+            wire_origin=first("wire_origin"),
+            origin_url=first("origin_url"),
+            text_basis=int(first("text_basis") or 0),
         )
 
 
@@ -304,7 +327,12 @@ def _utc(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
+SCHEMA_VERSION = "v2"
+"""Bumped when the schema changes; an index of another version is left alone, not opened."""
+
+
 def open_index(path: Path) -> TantivyIndex:
-    """Opens (creating if needed) the embedded index at `path`."""
-    _LOGGER.info("opening wire index at %s", path)
-    return TantivyIndex(path)
+    """Opens (creating if needed) the embedded index of this schema version under `path`."""
+    folder = path / SCHEMA_VERSION
+    _LOGGER.info("opening wire index at %s", folder)
+    return TantivyIndex(folder)

@@ -174,6 +174,9 @@ def score_stage(self: Task, payload: Payload) -> Payload:
             match = decode(payload["match"], matcher_pb2.MatchResponse())
             request.claims.extend(match.claims)
             request.citation_checks.extend(match.citation_checks)
+            request.searches.extend(match.searches)
+            request.coverage.extend(match.coverage)
+            request.search_pending = match.search_pending
             request.match_available = True
         report = runtime.stages().score(request, stage_timeout_s(payload)).report
         if payload.get("url") and not report.url:

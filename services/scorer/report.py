@@ -20,6 +20,7 @@ from google.protobuf import timestamp_pb2
 from services.common.domains import registrable_domain
 from services.common.errors import invalid_argument
 from services.common.metrics import REPORT_SCORE
+from services.scorer.coverage import coverage
 from services.scorer.ratings import KnownOutlets, RatingsStore
 from services.scorer.signals.corroboration import corroboration
 from services.scorer.signals.presentation import presentation
@@ -132,7 +133,13 @@ class Scorer:
         article = request.article
         return [
             source_reputation(source),
-            corroboration(request.claims, request.match_available),
+            corroboration(
+                request.claims,
+                request.match_available,
+                self.store.rate,
+                searches=request.searches,
+                article_domain=source.domain,
+            ),
             sourcing(article, request.citation_checks, self.store, self.outlets),
             transparency(article, source.domain),
             presentation(article),
@@ -160,6 +167,13 @@ class Scorer:
             title=article.title,
             source=source,
             created_at=created,
+            coverage=coverage(
+                request.coverage,
+                request.claims,
+                request.searches,
+                request.search_pending,
+                self.store.rate,
+            ),
         )
         report.summary = summarize(report)
         REPORT_SCORE.observe(score)
