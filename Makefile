@@ -29,10 +29,20 @@ lock: install
 redis: install
 	VENV=$(VENV) tools/ensure_redis.sh
 
+# The sample's wire coverage is searched in a recorded snapshot (May 2023) served on loopback
+# by services.wire_replay, stopped when the demo ends, however it ends.
 demo: install
 	data="$$($(PY) -c 'from services.common.config import get_settings; print(get_settings().data_dir)')"; \
 	  test -d "$$data/samples" || { echo "no data folder at $$data: run '$(BIN)/credence ratings download' or set CREDENCE_DATA_DIR" >&2; exit 1; }; \
-	  $(BIN)/credence score "$$data/samples/globalresearch-kremlin-drone-2023.txt" --url "$(SAMPLE_URL)"
+	  ready_dir="$$(mktemp -d)"; ready="$$ready_dir/url"; \
+	  $(PY) -m services.wire_replay --data-dir "$$data" --port 0 --ready-file "$$ready" & replay=$$!; \
+	  trap 'kill $$replay 2>/dev/null; wait $$replay 2>/dev/null; rm -rf "$$ready_dir"' EXIT; \
+	  for _ in $$(seq 300); do test -s "$$ready" && break; kill -0 $$replay 2>/dev/null || break; sleep 0.1; done; \
+	  test -s "$$ready" || { echo "the wire replay did not start (see above)" >&2; exit 1; }; \
+	  wire="$$(cat "$$ready")"; \
+	  echo "Wire coverage in this demo comes from a recorded snapshot of May 2023 (wire/ in the data folder), not from the live GDELT or NYT services."; \
+	  CREDENCE_GDELT_URL="$$wire/api/v2/doc/doc" CREDENCE_WIRE_PAGE_MIRROR="$$wire/page?url=" CREDENCE_ALLOW_LOOPBACK=true \
+	    $(BIN)/credence score "$$data/samples/globalresearch-kremlin-drone-2023.txt" --url "$(SAMPLE_URL)"
 
 test: install redis
 	tools/ensure_test_tools.sh

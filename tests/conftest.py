@@ -21,6 +21,8 @@ from tests.support.processes import (
     worker_args,
 )
 
+pytest_plugins = ["tests.support.wire_replay"]
+
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
