@@ -36,6 +36,9 @@ DEFAULT_MAX_CLAIMS = 20
 DEFAULT_TOP_K = 5
 MAX_CLAIMS = 100
 MAX_TOP_K = 50
+CITATION_ENTITIES = 3
+"""A cited story must name this many of the citing sentence's own entities (all, if fewer):
+a citation points at one statement, not at the whole event."""
 WARM_STORIES = 3
 """Same-event stories the index must already hold in the window to skip the live search."""
 EVENT_ENTITIES = 4
@@ -300,7 +303,9 @@ class Matcher:
         if not hits or not sentence:
             return None
         names = coverage.entities if coverage else frozenset()
-        judged = self.same_event.judge(sentence, [h.story.text for h in hits], names)
+        judged = self.same_event.judge(
+            sentence, [h.story.text for h in hits], names, min_own=CITATION_ENTITIES
+        )
         return next((h.story for h, j in zip(hits, judged, strict=True) if j.same_event), None)
 
     # -- index -------------------------------------------------------------------------

@@ -35,16 +35,23 @@ class SameEventJudge:
         self.stance = stance
 
     def judge(
-        self, claim: str, stories: Sequence[str], event_entities: frozenset[str] = frozenset()
+        self,
+        claim: str,
+        stories: Sequence[str],
+        event_entities: frozenset[str] = frozenset(),
+        min_own: int = 1,
     ) -> list[EventMatch]:
-        """One EventMatch per story text."""
+        """One EventMatch per story text; a story must mention at least `min_own` of the
+        claim's own entities (or all it has)."""
         own = entities(claim)
         context = own | set(event_entities)
         shared = [frozenset(mentioned(context, words_of(text))) for text in stories]
         candidates = [
             i
             for i, names in enumerate(shared)
-            if names & own and len(names) >= min(MIN_SHARED, len(context))
+            if len(names & own) >= min(min_own, len(own))
+            and names & own
+            and len(names) >= min(MIN_SHARED, len(context))
         ]
         related = set()
         if candidates:

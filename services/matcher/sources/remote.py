@@ -250,7 +250,10 @@ class GdeltAdapter:
             text = response.text.strip()
             if "limit requests" in text.lower():
                 raise RateLimitedError(self.name, text[:200], 5.0) from None
-            raise SourceError(self.name, f"not JSON: {text[:200]!r}", transient=True) from None
+            # A JSON answer that does not parse is a broken reply (retry); plain text is
+            # GDELT's refusal of the query itself ("The specified phrase is too short.").
+            garbled = "json" in response.headers.get("content-type", "")
+            raise SourceError(self.name, f"not JSON: {text[:200]!r}", transient=garbled) from None
         if not isinstance(body, dict):
             raise SourceError(self.name, f"unexpected answer: {str(body)[:200]!r}")
         for article in body.get("articles") or []:
