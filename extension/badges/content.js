@@ -4,36 +4,41 @@
 // (infinite scroll). Hover shows the label and the top reason; a click opens the source card.
 // Turning the site off in the options removes the badges at once.
 
-import { LABELS, lookUp, registrableDomain, siteHost } from "../domain.js";
+import { LABELS, lookUpHost, normalHost, registrableDomain, siteHost } from "../domain.js";
 import { siteFor } from "./sites.js";
 
 const BADGE_CLASS = "credence-badge";
 const site = siteFor(location.hostname);
 const pageDomain = registrableDomain(siteHost(location.href));
 let seen = new WeakSet();
-const ratingOfHost = new Map();
+const badgeByHost = new Map();
 let domains = {};
 let observer = null;
 let spentMs = 0;
 let badgeCount = 0;
 
-function ratingOf(url) {
-  const host = siteHost(url);
-  if (!host) return null;
-  if (ratingOfHost.has(host)) return ratingOfHost.get(host);
-  const rating = registrableDomain(host) === pageDomain ? null : lookUp(domains, url);
-  ratingOfHost.set(host, rating);
-  return rating;
+/** The host a link leads to: its own, or the one a redirect link wraps. */
+function hostOf(link) {
+  if (site.target) return siteHost(site.target(link));
+  const protocol = link.protocol;
+  return protocol === "https:" || protocol === "http:" ? normalHost(link.hostname) : "";
 }
 
-const template = document.createElement("button");
-template.type = "button";
+/** A badge for each rated host, made once and cloned for each link to that host. */
+function badgeOfHost(host) {
+  if (badgeByHost.has(host)) return badgeByHost.get(host);
+  const rating = !host || registrableDomain(host) === pageDomain ? null : lookUpHost(domains, host);
+  const badge = rating ? makeBadge(rating) : null;
+  badgeByHost.set(host, badge);
+  return badge;
+}
 
-function badgeFor(rating) {
+function makeBadge(rating) {
   const look = LABELS[rating.label];
   const score = Math.round(rating.score);
   const lists = `${rating.lists} independent rating list${rating.lists === 1 ? "" : "s"}`;
-  const badge = template.cloneNode(false);
+  const badge = document.createElement("button");
+  badge.type = "button";
   badge.className = `${BADGE_CLASS} credence-${look.band}`;
   badge.textContent = String(score);
   badge.title = `${look.text} (${score}/100): ${rating.domain} is rated by ${lists}. Click for the source card.`;
@@ -45,9 +50,9 @@ function badgeFor(rating) {
 function annotateLink(link) {
   if (seen.has(link)) return;
   seen.add(link);
-  const rating = ratingOf(site.target(link));
-  if (!rating) return;
-  link.after(badgeFor(rating));
+  const badge = badgeOfHost(hostOf(link));
+  if (!badge) return;
+  link.after(badge.cloneNode(true));
   badgeCount += 1;
 }
 
@@ -107,7 +112,7 @@ async function main() {
     if (area !== "local") return;
     if (changes.ratings) {
       domains = (changes.ratings.newValue && changes.ratings.newValue.domains) || {};
-      ratingOfHost.clear();
+      badgeByHost.clear();
     }
     if (changes.badgeSites) (turnedOn(changes.badgeSites.newValue) ? start : stop)();
   });

@@ -1,6 +1,7 @@
 // The pages badges are shown on: search results, social feeds, and (when the reader turns it
 // on) any news site's own links. Each site says where its result links are and how to read
-// the real destination of a link the site wraps in a redirect. Options asks for a site's host
+// the real destination of a link the site wraps in a redirect (`target`; without it, the
+// link's own host is used). Options asks for a site's host
 // permission when the reader turns it on; the service worker registers the content script
 // for the sites turned on and permitted.
 
@@ -43,7 +44,6 @@ export const SITES = [
     matches: ["*://www.bing.com/*"],
     hosts: /^www\.bing\.com$/,
     links: "#b_results li.b_algo h2 a[href]",
-    target: (link) => link.href,
   },
   {
     id: "duckduckgo",
@@ -59,7 +59,6 @@ export const SITES = [
     matches: ["*://www.reddit.com/*", "*://old.reddit.com/*"],
     hosts: /^(www|old)\.reddit\.com$/,
     links: "shreddit-post a[href], shreddit-comment a[href], .thing a.title[href], .usertext-body a[href]",
-    target: (link) => link.href,
   },
   {
     id: "x",
@@ -83,7 +82,6 @@ export const SITES = [
     matches: ["*://bsky.app/*"],
     hosts: /^bsky\.app$/,
     links: "[data-testid^='feedItem'] a[href], [data-testid^='postThreadItem'] a[href]",
-    target: (link) => link.href,
   },
 ];
 
@@ -94,7 +92,6 @@ export const NEWS_SITES = {
   matches: ["*://*/*"],
   hosts: /./,
   links: "a[href]",
-  target: (link) => link.href,
 };
 
 export const ALL_SITES = [...SITES, NEWS_SITES];
