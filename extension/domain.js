@@ -26,7 +26,12 @@ export function siteHost(url) {
     return "";
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return "";
-  let host = parsed.hostname.toLowerCase().replace(/\.$/, "");
+  return normalHost(parsed.hostname);
+}
+
+/** A host name, lower case, without "www.", "m." or "amp.". */
+export function normalHost(hostname) {
+  let host = hostname.toLowerCase().replace(/\.$/, "");
   let stripped = true;
   while (stripped) {
     stripped = false;
@@ -67,7 +72,11 @@ export function candidateDomains(host) {
 
 /** The rating of the site at `url` in `domains`: {domain, score, label, lists} or null. */
 export function lookUp(domains, url) {
-  const host = siteHost(url);
+  return lookUpHost(domains, siteHost(url));
+}
+
+/** The rating of a host (as `siteHost` gives it) in `domains`, or null. */
+export function lookUpHost(domains, host) {
   for (const candidate of candidateDomains(host)) {
     const entry = domains && domains[candidate];
     if (entry) return { domain: candidate, score: entry[0], label: entry[1], lists: entry[2] };

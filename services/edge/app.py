@@ -23,6 +23,7 @@ from services.edge.connect_gateway import (
     FrontDoorForwarder,
     ReliabilityConnectApp,
 )
+from services.edge.feedback_route import FEEDBACK_ROUTE  # noqa: F401  adds POST /v1/feedback
 from services.edge.http_observe import ObserveHttp
 from services.edge.ratings_list import RatingsList, load_ratings_list
 from services.edge.routes import routes
