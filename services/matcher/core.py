@@ -18,7 +18,7 @@ from credence.v1 import article_pb2, evidence_pb2, matcher_pb2
 from services.common import metrics
 from services.common.config import Settings
 from services.matcher.claims import CheckWorthinessModel, attribution, canonical_outlet
-from services.matcher.entities import ranked_entities
+from services.matcher.entities import entities, mentioned, ranked_entities, words_of
 from services.matcher.index import WireIndex, open_index
 from services.matcher.outlets import OUTLET_ALIASES
 from services.matcher.same_event import SameEventJudge
@@ -36,9 +36,12 @@ DEFAULT_MAX_CLAIMS = 20
 DEFAULT_TOP_K = 5
 MAX_CLAIMS = 100
 MAX_TOP_K = 50
-CITATION_ENTITIES = 3
-"""A cited story must name this many of the citing sentence's own entities (all, if fewer):
-a citation points at one statement, not at the whole event."""
+CITATION_ENTITIES = 2
+"""A cited story must name this many of the citing sentence's own entities (all, if fewer),
+one of them distinctive: a citation points at one statement, not at the whole event."""
+DISTINCTIVE_SHARE = 0.5
+"""An entity named by more than this share of the event's stories does not single one out."""
+EVENT_SAMPLE = 40
 WARM_STORIES = 3
 """Same-event stories the index must already hold in the window to skip the live search."""
 EVENT_ENTITIES = 4
@@ -304,9 +307,31 @@ class Matcher:
             return None
         names = coverage.entities if coverage else frozenset()
         judged = self.same_event.judge(
-            sentence, [h.story.text for h in hits], names, min_own=CITATION_ENTITIES
+            sentence,
+            [h.story.text for h in hits],
+            names,
+            min_own=CITATION_ENTITIES,
+            distinctive=self._distinctive(sentence, coverage),
         )
         return next((h.story for h, j in zip(hits, judged, strict=True) if j.same_event), None)
+
+    def _distinctive(self, sentence: str, coverage: _Coverage | None) -> frozenset[str]:
+        """The sentence's entities that few of the event's stories name ("Peskov", not
+        "Kremlin"): the ones that single out the statement cited."""
+        if coverage is None or coverage.query is None:
+            return frozenset()
+        stories = self.index.search(
+            coverage.query.text,
+            EVENT_SAMPLE,
+            since=coverage.query.since,
+            until=coverage.query.until,
+        )
+        own = entities(sentence)
+        if len(stories) < 3 or not own:
+            return frozenset()
+        words = [words_of(h.story.text) for h in stories]
+        share = {e: sum(1 for w in words if mentioned({e}, w)) / len(words) for e in own}
+        return frozenset(e for e, s in share.items() if s <= DISTINCTIVE_SHARE)
 
     # -- index -------------------------------------------------------------------------
 

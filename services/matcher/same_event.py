@@ -40,9 +40,10 @@ class SameEventJudge:
         stories: Sequence[str],
         event_entities: frozenset[str] = frozenset(),
         min_own: int = 1,
+        distinctive: frozenset[str] = frozenset(),
     ) -> list[EventMatch]:
         """One EventMatch per story text; a story must mention at least `min_own` of the
-        claim's own entities (or all it has)."""
+        claim's own entities (or all it has), and one of `distinctive` when given."""
         own = entities(claim)
         context = own | set(event_entities)
         shared = [frozenset(mentioned(context, words_of(text))) for text in stories]
@@ -51,6 +52,7 @@ class SameEventJudge:
             for i, names in enumerate(shared)
             if len(names & own) >= min(min_own, len(own))
             and names & own
+            and (names & distinctive or not distinctive)
             and len(names) >= min(MIN_SHARED, len(context))
         ]
         related = set()
