@@ -28,6 +28,7 @@ _SIGNALS = {
 }
 _MAX_EVIDENCE = 3
 _MAX_REASONS = 6
+_MAX_COVERAGE = 12
 
 
 def label_text(label: int) -> tuple[str, str]:
@@ -67,6 +68,32 @@ def print_report(report: report_pb2.Report, console: Console | None = None) -> N
             out.print(f"  … and {len(signal.reasons) - _MAX_REASONS} more (--json shows all)")
         for link in signal.evidence[:_MAX_EVIDENCE]:
             out.print(f"    ↳ {escape(link.title)} {escape(link.url)}")
+    if report.HasField("coverage"):
+        print_coverage(report.coverage, out)
+
+
+def print_coverage(coverage: report_pb2.Coverage, out: Console) -> None:
+    """Who else reported the event (outlet, rating, date, link), and what no rated outlet
+    reported."""
+    if not (coverage.stories or coverage.searched or coverage.pending):
+        return
+    searched = "; ".join(coverage.searched) or "nothing searched"
+    out.print(f"\n[bold]Coverage of this event[/bold] ({escape(searched)})")
+    if coverage.pending:
+        out.print("  A search is still running; the report will be recomputed when it lands.")
+    for story in coverage.stories[:_MAX_COVERAGE]:
+        rating = f"{story.rating_score:.0f}/100" if story.HasField("rating_score") else "not rated"
+        day = (
+            story.published_at.ToDatetime().date().isoformat()
+            if story.published_at.seconds
+            else "?"
+        )
+        out.print(f"  • {escape(story.outlet)} ({rating}, {day}): {escape(story.title)}")
+        out.print(f"    {escape(story.url)}")
+    if len(coverage.stories) > _MAX_COVERAGE:
+        out.print(f"  … and {len(coverage.stories) - _MAX_COVERAGE} more (--json shows all)")
+    for claim in coverage.unreported_claims:
+        out.print(f"  ✗ No rated outlet reported: {escape(claim[:160])}")
 
 
 def print_error(error: CredenceError, as_json: bool) -> None:
