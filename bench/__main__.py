@@ -15,6 +15,10 @@ Then, in-process and without the stack, the matcher's scaling (bench/matcher_sca
 per-claim match latency at 10k, 100k and 1M indexed stories, ingest rate, index bytes per
 story and resident memory.
 
+Then wire evidence on demand against the replay of recorded coverage (bench/wire_search.py):
+the extra latency of the search, the per-query cache on follow-up articles, the share of
+articles that needed a live search, and the false-support rate.
+
 Then the fetcher in its own process (bench/bench_extract.py): Extract pages per second
 against calling trafilatura directly on the same pages, and Fetch p50/p99 from a local
 server.
@@ -39,7 +43,7 @@ import redis.asyncio as aioredis
 from credence.v1 import reliability_pb2, reliability_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from bench import bench_extract, matcher_scale
+from bench import bench_extract, matcher_scale, wire_search
 from bench.stack import BenchStack, bench_stack
 from bench.stats import percentile, summary_ms
 from bench.wire_index import ensure_index
@@ -272,6 +276,9 @@ def main() -> None:
         print("\nmatcher scaling ...", flush=True)
         results.update(matcher_scale.run(sizes))
         matcher_scale.print_table(results, sizes)
+    print("\nwire evidence on demand (recorded coverage on loopback) ...", flush=True)
+    results.update(wire_search.run())
+    wire_search.print_table(results)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     shown = args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output

@@ -28,6 +28,17 @@ class EventMatch:
     shared: frozenset[str]
 
 
+def distinct(names: set[str]) -> frozenset[str]:
+    """The names without those inside a longer one ("coast guard" also counts "guard"
+    and "coast": one name, not three)."""
+    words = {name: set(name.split()) for name in names}
+    return frozenset(
+        name
+        for name in names
+        if not any(other != name and words[name] <= words[other] for other in names)
+    )
+
+
 class SameEventJudge:
     """Judges (claim, story) pairs: shared key entities, then the relatedness model."""
 
@@ -46,7 +57,7 @@ class SameEventJudge:
         claim's own entities (or all it has), and one of `distinctive` when given."""
         own = entities(claim)
         context = own | set(event_entities)
-        shared = [frozenset(mentioned(context, words_of(text))) for text in stories]
+        shared = [distinct(mentioned(context, words_of(text))) for text in stories]
         candidates = [
             i
             for i, names in enumerate(shared)
