@@ -78,7 +78,7 @@ def _score_embedded(url: str, html: str, text: str) -> report_pb2.Report:
     from services.common.urls import canonical_url, validate_url
     from services.pipeline import keys, runtime
     from services.pipeline.submit import JobInput, start_or_join
-    from services.scorer.report import MODEL_VERSION
+    from services.scorer.weights import MODEL_VERSION
 
     url = validate_url(url)
     canonical = canonical_url(url)

@@ -170,7 +170,7 @@ def worker_registry() -> CollectorRegistry | None:
 @worker_ready.connect
 def _on_worker_ready(sender: Any = None, **_: Any) -> None:
     global _worker_name  # noqa: PLW0603  (the worker's name, for its shutdown)
-    from services.scorer.report import MODEL_VERSION
+    from services.scorer.weights import MODEL_VERSION
 
     settings = get_settings()
     metrics.BUILD_INFO.info({"service": "worker", "model_version": MODEL_VERSION})
