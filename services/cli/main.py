@@ -13,7 +13,8 @@ import grpc
 import typer
 from credence.v1 import reliability_pb2, report_pb2
 
-from services.cli.render import exit_code, print_error, print_report, to_json
+from services.cli.render import print_report, to_json
+from services.common.cli_errors import exit_code, print_error
 from services.common.errors import CredenceError, invalid_argument
 
 app = typer.Typer(

@@ -23,7 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.common.config import Settings
 from services.pipeline import ops_state
-from services.pipeline.celery_app import QUEUE
+from services.pipeline.queue import QUEUE
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from services.common.config import get_settings
 from services.common.errors import CredenceError, unavailable
 from services.common.log import request_id_var
 from services.pipeline import runtime
-from services.pipeline.celery_app import PUBLISH_RETRY_POLICY
+from services.pipeline.celery_app import app
 from services.pipeline.keys import lock_key
-from services.pipeline.tasks import fetch_stage, match_stage, score_stage
+from services.pipeline.queue import FETCH_TASK, MATCH_TASK, PUBLISH_RETRY_POLICY, SCORE_TASK
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -55,7 +55,9 @@ def enqueue(job_id: str, job: JobInput) -> None:
         "lock_key": lock_key(job.cache_key),
         "deadline": time.time() + timeout_s,
     }
-    workflow = chain(fetch_stage.s(payload), match_stage.s(), score_stage.s())
+    workflow = chain(
+        app.signature(FETCH_TASK, (payload,)), app.signature(MATCH_TASK), app.signature(SCORE_TASK)
+    )
     try:
         workflow.apply_async(retry=True, retry_policy=PUBLISH_RETRY_POLICY)
     except (OperationalError, OSError) as error:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from celery import Task
+from celery import Task, shared_task
 from celery.exceptions import Ignore, SoftTimeLimitExceeded
 from credence.v1 import article_pb2, fetcher_pb2, matcher_pb2, scoring_pb2
 from google.protobuf.message import Message
@@ -28,7 +28,7 @@ from services.common.config import get_settings
 from services.common.errors import CredenceError
 from services.common.log import job_id_var, request_id_var
 from services.pipeline import runtime
-from services.pipeline.celery_app import app
+from services.pipeline.queue import FETCH_TASK, MATCH_TASK, SCORE_TASK
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def _fail(payload: Payload, stage: str, reason: str, message: str) -> None:
     raise Ignore()
 
 
-@app.task(bind=True, name="credence.fetch", acks_late=True)
+@shared_task(bind=True, name=FETCH_TASK, acks_late=True)
 def fetch_stage(self: Task, payload: Payload) -> Payload:
     """Fetches the URL, or extracts the HTML/text the caller sent."""
 
@@ -142,7 +142,7 @@ def fetch_stage(self: Task, payload: Payload) -> Payload:
     return _run_stage(self, payload, "fetch", work)
 
 
-@app.task(bind=True, name="credence.match", acks_late=True)
+@shared_task(bind=True, name=MATCH_TASK, acks_late=True)
 def match_stage(self: Task, payload: Payload) -> Payload:
     """Finds claims and wire evidence; an unreachable matcher degrades the report."""
 
@@ -163,7 +163,7 @@ def match_stage(self: Task, payload: Payload) -> Payload:
     return _run_stage(self, payload, "match", work)
 
 
-@app.task(bind=True, name="credence.score", acks_late=True)
+@shared_task(bind=True, name=SCORE_TASK, acks_late=True)
 def score_stage(self: Task, payload: Payload) -> Payload:
     """Scores the article, caches the report and completes the job."""
 
