@@ -43,6 +43,7 @@ from services.common import metrics
 from services.common.config import get_settings
 from services.common.tracing import setup_tracing
 from services.pipeline import ops_state, runtime
+from services.pipeline.payload import decode
 from services.pipeline.queue import SCORE_TASK
 from services.scorer.weights import MODEL_VERSION
 
@@ -91,8 +92,10 @@ def _on_postrun(task_id: str = "", task: Any = None, state: str | None = None, *
 def _on_success(sender: Any = None, result: Any = None, **_: Any) -> None:
     name = _task_name(sender)
     metrics.CELERY_TASKS.labels(name, "succeeded").inc()
-    if name == SCORE_TASK and isinstance(result, dict) and result.get("job_id"):
-        _record_report(str(result["job_id"]))
+    if name == SCORE_TASK and isinstance(result, str):
+        job_id = decode(result).job_id
+        if job_id:
+            _record_report(job_id)
 
 
 def _on_failure(sender: Any = None, **_: Any) -> None:
