@@ -22,7 +22,7 @@ from services.common.urls import canonical_url
 from services.gateway import validation
 from services.gateway.batch import BatchLimits, BatchStats, run_batch
 from services.gateway.job_waiter import JobWaiter
-from services.gateway.watch import watch_job
+from services.gateway.watch import job_not_found, watch_job
 from services.pipeline import keys
 from services.pipeline.jobs import JobRecords
 from services.pipeline.submit import JobInput, start_or_join
@@ -101,12 +101,7 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         job_id = validation.job_id(request.job_id)
         record = await self._records.aget(job_id)
         if record is None:
-            raise CredenceError(
-                grpc.StatusCode.NOT_FOUND,
-                "JOB_NOT_FOUND",
-                f"no job {job_id!r}; it never existed or has expired",
-                metadata={"job_id": job_id},
-            )
+            raise job_not_found(job_id)
         return record
 
     async def WatchReport(
