@@ -62,6 +62,8 @@ lint: install tools/node_modules/.bin/buf
 	$(BIN)/ruff check services tests tools bench
 	$(BIN)/ruff format --check services tests tools bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/vulture services tools/vulture_whitelist.py --min-confidence 60
 	cd protos && ../tools/node_modules/.bin/buf lint
 	$(PY) tools/gen_protos.py --check
 

@@ -70,7 +70,7 @@ async def measure_floor(stack: BenchStack, value: bytes, count: int) -> list[flo
     """Health Check + Redis GET, one after the other, `count` times."""
     client = aioredis.Redis(port=stack.redis_port, db=1)
     await client.set("bench:floor", value)
-    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+    async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         request = health_pb2.HealthCheckRequest()
         latencies = []
@@ -86,7 +86,7 @@ async def measure_floor(stack: BenchStack, value: bytes, count: int) -> list[flo
 
 async def measure_cached(stack: BenchStack, url: str, count: int) -> list[float]:
     """Cached ScoreUrl, one after the other, `count` times (after one call that caches)."""
-    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+    async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         request = reliability_pb2.ScoreUrlRequest(url=url)
         first = await front.ScoreUrl(request, timeout=120)
@@ -117,14 +117,14 @@ async def _score_article(front: Any, text: str, run: str, index: int) -> float:
 async def measure_pipeline(stack: BenchStack, text: str, count: int) -> list[float]:
     """Uncached ScoreArticle one at a time."""
     run = uuid.uuid4().hex[:8]
-    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+    async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         return [await _score_article(front, text, run, i) for i in range(count)]
 
 
 async def warm_up(stack: BenchStack, text: str, count: int = 2) -> None:
     """Runs a few articles first: models, index readers and connections get loaded."""
-    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+    async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         run = uuid.uuid4().hex[:8]
         for i in range(count):
@@ -134,7 +134,7 @@ async def warm_up(stack: BenchStack, text: str, count: int = 2) -> None:
 async def measure_throughput(stack: BenchStack, text: str, count: int, clients: int) -> float:
     """Articles per second through the pipeline with `clients` concurrent callers."""
     run = uuid.uuid4().hex[:8]
-    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+    async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         queue = list(range(count))
 
@@ -167,7 +167,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     ):
         print("stack up; measuring the floor and the cached path ...", flush=True)
         cached = await measure_cached(stack, f"{base}/bench/sample", args.requests)
-        async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+        async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
             front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
             reply = await front.ScoreUrl(
                 reliability_pb2.ScoreUrlRequest(url=f"{base}/bench/sample"), timeout=10

@@ -1,5 +1,5 @@
 """Fixtures shared by the suite: data folder, a private Redis, and the whole stack as real
-processes (three gRPC services and a Celery worker) on loopback."""
+processes (four gRPC services and a Celery worker) on loopback."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import pytest
 
 from services.common.config import Settings
 from tests.support.processes import (
+    GRPC_SERVICES,
+    SERVICE_ADDR_KEYS,
     Process,
     base_env,
     free_port,
@@ -49,8 +51,9 @@ class Stack:
     redis_port: int
 
     @property
-    def scorer_addr(self) -> str:
-        return self.env["CREDENCE_SCORER_ADDR"]
+    def gateway_addr(self) -> str:
+        """The public ReliabilityService."""
+        return self.env["CREDENCE_GATEWAY_ADDR"]
 
     @property
     def edge_url(self) -> str:
@@ -86,7 +89,7 @@ def start_stack(
     env.update(extra_env or {})
     if edge:
         env.setdefault("CREDENCE_EDGE_ADDR", f"127.0.0.1:{free_port()}")
-    names = ["fetcher", "matcher", "scorer", *(f"worker{i}" for i in range(workers))]
+    names = [*GRPC_SERVICES, *(f"worker{i}" for i in range(workers))]
     own_env: dict[str, dict[str, str]] = {name: {} for name in [*names, "edge"]}
     if metrics:
         ports = {name: free_port() for name in names}
@@ -98,7 +101,7 @@ def start_stack(
             {name: f"http://127.0.0.1:{port}/metrics" for name, port in ports.items()}
         )
     procs: dict[str, Process] = {}
-    for name in ("fetcher", "matcher", "scorer"):
+    for name in GRPC_SERVICES:
         procs[name] = Process(
             name, service_args(f"services.{name}"), {**env, **own_env[name]}, state_dir
         )
@@ -109,7 +112,7 @@ def start_stack(
         procs["edge"] = Process("edge", service_args("services.edge"), env, state_dir)
     stack = Stack(env, procs, redis_port)
     try:
-        for key in ("CREDENCE_FETCHER_ADDR", "CREDENCE_MATCHER_ADDR", "CREDENCE_SCORER_ADDR"):
+        for key in SERVICE_ADDR_KEYS:
             wait_serving(env[key])
         if edge:
             wait_http_ok(f"{stack.edge_url}/healthz")
@@ -126,7 +129,7 @@ def stop_stack(stack: Stack) -> None:
 
 @pytest.fixture(scope="module")
 def stack(redis_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The three services and one Celery worker, on a private Redis."""
+    """The four gRPC services and one Celery worker, on a private Redis."""
     import redis
 
     redis.Redis(port=redis_port).flushall()

@@ -29,9 +29,17 @@ def _compose() -> dict:
 
 def test_compose_has_the_whole_stack() -> None:
     services = _compose()["services"]
-    assert {"broker", "cache", "fetcher", "matcher", "scorer", "worker", "flower", "edge"} <= set(
-        services
-    )
+    assert {
+        "broker",
+        "cache",
+        "fetcher",
+        "matcher",
+        "scorer",
+        "gateway",
+        "worker",
+        "flower",
+        "edge",
+    } <= set(services)
     assert {"prometheus", "grafana"} <= set(services)
     assert "8080:8080" in services["edge"]["ports"]
 
@@ -85,6 +93,6 @@ def test_procfile_runs_the_same_processes_as_compose() -> None:
     procfile = dict(
         line.split(":", 1) for line in (REPO / "deploy/Procfile").read_text().splitlines() if line
     )
-    assert set(procfile) == {"fetcher", "matcher", "scorer", "worker", "edge", "beat"}
+    assert set(procfile) == {"fetcher", "matcher", "scorer", "gateway", "worker", "edge", "beat"}
     assert set(procfile) <= set(_compose()["services"])
     assert procfile["edge"].strip() == "python -m services.edge"

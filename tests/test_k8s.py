@@ -40,7 +40,7 @@ def test_kustomization_lists_every_manifest() -> None:
 def test_services_have_grpc_probes_resources_pdb_and_hpa() -> None:
     docs = _documents()
     kinds = {(d["kind"], d["metadata"]["name"]) for _, d in docs}
-    for service in ("fetcher", "matcher", "scorer"):
+    for service in ("fetcher", "matcher", "scorer", "gateway"):
         assert ("PodDisruptionBudget", service) in kinds
         assert ("HorizontalPodAutoscaler", service) in kinds
         deployment = next(

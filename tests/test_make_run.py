@@ -12,7 +12,7 @@ import grpc
 import httpx
 import pytest
 
-from tests.support.processes import REPO, base_env, free_port, wait_serving
+from tests.support.processes import REPO, SERVICE_ADDR_KEYS, base_env, free_port, wait_serving
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -26,6 +26,7 @@ def test_make_run_serves_and_stops_on_ctrl_c(redis_port: int, tmp_path: Path) ->
         CREDENCE_MATCHER_METRICS_PORT=str(free_port()),
         CREDENCE_SCORER_METRICS_PORT=str(free_port()),
         CREDENCE_WORKER_METRICS_PORT=str(free_port()),
+        CREDENCE_GATEWAY_METRICS_PORT=str(free_port()),
         CREDENCE_LOG_JSON="true",
     )
     log = (tmp_path / "make-run.log").open("wb")
@@ -38,7 +39,7 @@ def test_make_run_serves_and_stops_on_ctrl_c(redis_port: int, tmp_path: Path) ->
         start_new_session=True,
     )
     try:
-        for key in ("CREDENCE_FETCHER_ADDR", "CREDENCE_MATCHER_ADDR", "CREDENCE_SCORER_ADDR"):
+        for key in SERVICE_ADDR_KEYS:
             wait_serving(env[key], timeout_s=90)
         reply = httpx.post(
             f"http://127.0.0.1:{edge_port}/credence.v1.ReliabilityService/GetSourceRating",
@@ -51,12 +52,12 @@ def test_make_run_serves_and_stops_on_ctrl_c(redis_port: int, tmp_path: Path) ->
         proc.wait(60)
         log.close()
     output = (tmp_path / "make-run.log").read_text(errors="replace")
-    for name in ("fetcher", "matcher", "scorer", "worker", "edge", "beat"):
+    for name in ("fetcher", "matcher", "scorer", "gateway", "worker", "edge", "beat"):
         assert f"{name}.1 started" in output, output[-3000:]
         assert f"{name}.1 stopped" in output, output[-3000:]
     assert "not found" not in output
     with (
-        grpc.insecure_channel(env["CREDENCE_SCORER_ADDR"]) as channel,
+        grpc.insecure_channel(env["CREDENCE_GATEWAY_ADDR"]) as channel,
         pytest.raises(grpc.FutureTimeoutError),
     ):
         grpc.channel_ready_future(channel).result(timeout=1)

@@ -9,10 +9,10 @@ from dataclasses import asdict
 
 import typer
 
-from services.cli.render import exit_code, print_error
+from services.common.cli_errors import exit_code, print_error
 from services.common.config import get_settings
 from services.common.errors import CredenceError
-from services.edge.feedback import FeedbackStore
+from services.common.feedback import FeedbackStore
 
 feedback_app = typer.Typer(help="Readers' feedback on ratings.", no_args_is_help=True)
 

@@ -1,17 +1,12 @@
-"""How the CLI shows a report and an error to a person."""
+"""How the CLI shows a report to a person (errors: `services.common.cli_errors`)."""
 
 from __future__ import annotations
-
-import json
-import sys
 
 from credence.v1 import report_pb2
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from rich.console import Console
 from rich.markup import escape
-
-from services.common.errors import CredenceError
 
 _LABELS: dict[int, tuple[str, str]] = {
     report_pb2.LABEL_HIGH_CREDIBILITY: ("High credibility", "green"),
@@ -94,18 +89,3 @@ def print_coverage(coverage: report_pb2.Coverage, out: Console) -> None:
         out.print(f"  … and {len(coverage.stories) - _MAX_COVERAGE} more (--json shows all)")
     for claim in coverage.unreported_claims:
         out.print(f"  ✗ No rated outlet reported: {escape(claim[:160])}")
-
-
-def print_error(error: CredenceError, as_json: bool) -> None:
-    """The error on stderr: its reason and message, or the JSON error object."""
-    if as_json:
-        print(json.dumps({"error": error.to_dict()}), file=sys.stderr)
-    else:
-        print(f"error: {error.reason}: {error.message}", file=sys.stderr)
-
-
-def exit_code(error: CredenceError) -> int:
-    """2 for bad input, 1 for everything else."""
-    import grpc
-
-    return 2 if error.code == grpc.StatusCode.INVALID_ARGUMENT else 1

@@ -31,7 +31,6 @@ class Cache(Protocol):
     def add(self, key: str, value: bytes, ttl_s: int) -> bool: ...
     async def aget(self, key: str) -> bytes | None: ...
     async def aset(self, key: str, value: bytes, ttl_s: int) -> None: ...
-    async def aadd(self, key: str, value: bytes, ttl_s: int) -> bool: ...
 
 
 class MemoryCache:
@@ -74,9 +73,6 @@ class MemoryCache:
 
     async def aset(self, key: str, value: bytes, ttl_s: int) -> None:
         self.set(key, value, ttl_s)
-
-    async def aadd(self, key: str, value: bytes, ttl_s: int) -> bool:
-        return self.add(key, value, ttl_s)
 
 
 class RedisCache:
@@ -126,13 +122,6 @@ class RedisCache:
     def add(self, key: str, value: bytes, ttl_s: int) -> bool:
         try:
             return bool(self._sync.set(key, value, ex=ttl_s, nx=True))
-        except _REDIS_ERRORS as error:
-            self._failed("add", error)
-            return True
-
-    async def aadd(self, key: str, value: bytes, ttl_s: int) -> bool:
-        try:
-            return bool(await self._async.set(key, value, ex=ttl_s, nx=True))
         except _REDIS_ERRORS as error:
             self._failed("add", error)
             return True

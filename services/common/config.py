@@ -81,8 +81,11 @@ class Settings(BaseSettings):
     # gRPC addresses.
     fetcher_addr: str = Field(default="127.0.0.1:50061", description="FetcherService address.")
     matcher_addr: str = Field(default="127.0.0.1:50062", description="MatcherService address.")
-    scorer_addr: str = Field(
-        default="127.0.0.1:50063", description="ScoringService and ReliabilityService address."
+    scorer_addr: str = Field(default="127.0.0.1:50064", description="ScoringService address.")
+    gateway_addr: str = Field(
+        default="127.0.0.1:50063",
+        description="ReliabilityService address (the gateway): the port clients, the CLI's"
+        " --server and the edge use.",
     )
     stage_timeout_s: float = Field(default=20.0, description="Deadline of one stage's RPC.")
     grace_s: float = Field(default=5.0, description="Drain time on SIGTERM.")
@@ -167,7 +170,7 @@ class Settings(BaseSettings):
     public_addr: str = Field(
         default="",
         description="Address of a second, public listener with ReliabilityService only, with TLS"
-        " when configured; scorer_addr stays plaintext for the workers' ScoringService calls.",
+        " when configured; gateway_addr stays plaintext for the edge and internal callers.",
     )
     require_api_key: bool = Field(
         default=False,
@@ -237,6 +240,7 @@ class Settings(BaseSettings):
             "matcher": "http://127.0.0.1:9102/metrics",
             "scorer": "http://127.0.0.1:9103/metrics",
             "worker": "http://127.0.0.1:9104/metrics",
+            "gateway": "http://127.0.0.1:9105/metrics",
         },
         description="The /metrics URL of each process the edge's status page reads, by"
         " service name (JSON object); the edge adds its own.",

@@ -70,7 +70,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        channel = async_channel(settings.scorer_addr)
+        channel = async_channel(settings.gateway_addr)
         channels.append(channel)
         app.state.channel = channel
         app.state.ratings = _ratings_loader(settings)

@@ -20,14 +20,14 @@ from services.auth.api_keys import KeyStore, key_id_of, matches
 from services.auth.quota import TokenBuckets
 from services.common.config import Settings, get_settings
 from services.common.errors import ERROR_DOMAIN, CredenceError
-from services.edge.connect_gateway import API_KEY_HEADER
-from services.edge.feedback import (
+from services.common.feedback import (
     MAX_BODY_BYTES,
     FeedbackStore,
     parse_feedback,
     rate_limited,
     too_large,
 )
+from services.edge.connect_gateway import API_KEY_HEADER
 from services.edge.routes import EXTRA_ROUTES
 
 # Per client: a burst of 5 notes, then one a minute.

@@ -74,7 +74,7 @@ def data_timestamp(data_dir: Path) -> str:
 
 def load_ratings_list(data_dir: Path) -> RatingsList:
     """The list for the rating lists in `data_dir`."""
-    from services.scorer.report import MODEL_VERSION
+    from services.scorer.weights import MODEL_VERSION
 
     ratings = RatingsList.build(
         RatingsStore.load(data_dir), MODEL_VERSION, data_timestamp(data_dir)

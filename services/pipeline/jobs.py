@@ -37,11 +37,6 @@ class JobRecords:
     async def aget(self, job_id: str) -> reliability_pb2.GetReportResponse | None:
         return _parse(await self._store.aget(job_key(job_id)))
 
-    async def acreate(self, job_id: str) -> reliability_pb2.GetReportResponse:
-        record = _new_record(job_id)
-        await self._store.aset(job_key(job_id), record.SerializeToString(), self._ttl_s)
-        return record
-
     def running(self, job_id: str, stage: str) -> bool:
         """Marks the job running in `stage`; False (and no change) when it already finished."""
         record = self.get(job_id) or self.create(job_id)

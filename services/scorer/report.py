@@ -31,7 +31,6 @@ from services.scorer.weights import Weights, default_weights
 
 _LOGGER = logging.getLogger(__name__)
 
-MODEL_VERSION = default_weights().model_version
 MAX_TEXT_CHARS = 2_000_000
 
 _KIND_NAMES: dict[int, str] = {

@@ -59,10 +59,10 @@ def slow_site() -> Iterator[str]:
 
 
 def test_watch_report_streams_stages_then_the_report(stack: Stack) -> None:
-    with slow_site() as base, CredenceClient(stack.scorer_addr, timeout_s=0.2) as client:
+    with slow_site() as base, CredenceClient(stack.gateway_addr, timeout_s=0.2) as client:
         pending = client.score_url(f"{base}/news/watched-story")
         assert pending.job.id and pending.job.state != reliability_pb2.JOB_STATE_DONE
-        watcher = CredenceClient(stack.scorer_addr, timeout_s=60)
+        watcher = CredenceClient(stack.gateway_addr, timeout_s=60)
         updates = list(watcher.watch_report(pending.job.id))
         watcher.close()
     steps = [(u.job.state, u.job.stage) for u in updates]
@@ -91,7 +91,7 @@ def test_score_batch_through_the_pipeline(stack: Stack) -> None:
             item_id="short", url="https://gazette.invalid/news/short", text="Too short."
         )
     )
-    with CredenceClient(stack.scorer_addr, timeout_s=120) as client:
+    with CredenceClient(stack.gateway_addr, timeout_s=120) as client:
         answers = list(client.score_batch(items))
     by_id = {a.item_id: a for a in answers}
     assert len(answers) == len(items) == len(by_id)

@@ -179,7 +179,7 @@ def recorded_edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     edge_addr = f"127.0.0.1:{free_port()}"
     env = {
         **os.environ,
-        "CREDENCE_SCORER_ADDR": f"127.0.0.1:{grpc_port}",
+        "CREDENCE_GATEWAY_ADDR": f"127.0.0.1:{grpc_port}",
         "CREDENCE_EDGE_ADDR": edge_addr,
         "CREDENCE_EDGE_MAX_TIMEOUT_S": "30",
         "PYTHONUNBUFFERED": "1",
@@ -241,7 +241,7 @@ def test_front_door_down_is_unavailable_with_a_reason(tmp_path: Path) -> None:
     edge_addr = f"127.0.0.1:{free_port()}"
     env = {
         **os.environ,
-        "CREDENCE_SCORER_ADDR": f"127.0.0.1:{free_port()}",
+        "CREDENCE_GATEWAY_ADDR": f"127.0.0.1:{free_port()}",
         "CREDENCE_EDGE_ADDR": edge_addr,
     }
     edge = Process("edge-down", service_args("services.edge"), env, tmp_path)

@@ -342,7 +342,7 @@ def test_five_thousand_links(browser: Any, worker: Any, sites: int) -> None:
 def test_popup_label_coverage_and_feedback(
     browser: Any, worker: Any, sites: int, edge: dict[str, str], reports: FixtureReports
 ) -> None:
-    from services.edge.feedback import FeedbackStore
+    from services.common.feedback import FeedbackStore
 
     article = browser.new_page()
     article.goto(f"https://{ARTICLE_HOST}:{sites}{ARTICLE_PATH}")

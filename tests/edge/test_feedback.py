@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from services.auth.api_keys import KeyStore
 from services.auth.quota import TokenBuckets
 from services.common.config import get_settings
-from services.edge.feedback import MAX_NOTE_CHARS, FeedbackRecord, FeedbackStore
+from services.common.feedback import MAX_NOTE_CHARS, FeedbackRecord, FeedbackStore
 from services.edge.feedback_route import FEEDBACK_BURST, FEEDBACK_ROUTE, FeedbackDesk
 
 ARTICLE = "https://www.globalresearch.ca/kremlin-under-drone-attack/5817979"

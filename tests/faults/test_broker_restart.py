@@ -43,7 +43,7 @@ def test_broker_down_is_unavailable_and_jobs_resume_after_restart(
     stack: Stack, redis_pair: tuple[RedisServer, RedisServer]
 ) -> None:
     broker, _ = redis_pair
-    with upstream() as (base, _), grpc.insecure_channel(stack.scorer_addr) as channel:
+    with upstream() as (base, _), grpc.insecure_channel(stack.gateway_addr) as channel:
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
 
         def score(name: str, timeout: float) -> reliability_pb2.ScoreUrlResponse:

@@ -20,9 +20,9 @@ from services.matcher.index import TantivyIndex
 from services.matcher.stance import StanceModel
 from services.matcher.stories import StoryRecord
 from services.matcher.wire.limits import Bucket, LocalRateLimiter
-from services.matcher.wire.origin import wire_origin
 from services.matcher.wire.pages import reader_over
 from services.matcher.wire.query import EventQuery, event_query
+from services.matcher.wire_origin import wire_origin
 from services.wire_replay import WireReplay
 from services.wire_replay.faults import Fault
 from tests.matcher.conftest import DATA_DIR, SAMPLE

@@ -20,7 +20,7 @@ from credence.v1 import evidence_pb2
 from services.common.domains import registrable_domain
 from services.matcher.sources.base import RateLimitedError, SourceError
 from services.matcher.stories import StoryRecord
-from services.matcher.wire.origin import wire_origin
+from services.matcher.wire_origin import wire_origin
 
 _LOGGER = logging.getLogger(__name__)
 

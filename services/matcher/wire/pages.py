@@ -17,7 +17,7 @@ from urllib.parse import quote
 from credence.v1 import article_pb2, evidence_pb2
 
 from services.matcher.stories import StoryRecord
-from services.matcher.wire.origin import wire_origin
+from services.matcher.wire_origin import wire_origin
 
 _LOGGER = logging.getLogger(__name__)
 

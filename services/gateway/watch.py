@@ -17,7 +17,8 @@ _FIRST_POLL_S = 0.01
 _MAX_POLL_S = 0.1
 
 
-def _not_found(job_id: str) -> CredenceError:
+def job_not_found(job_id: str) -> CredenceError:
+    """JOB_NOT_FOUND: what GetReport and WatchReport answer for an unknown or expired job."""
     return CredenceError(
         grpc.StatusCode.NOT_FOUND,
         "JOB_NOT_FOUND",
@@ -37,7 +38,7 @@ async def watch_job(
     while True:
         record = await records.aget(job_id)
         if record is None:
-            raise _not_found(job_id)
+            raise job_not_found(job_id)
         now = (record.job.state, record.job.stage)
         if now != last:
             last = now
