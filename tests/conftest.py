@@ -3,6 +3,7 @@ processes (four gRPC services and a Celery worker) on loopback."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,10 @@ from pathlib import Path
 import pytest
 
 from services.common.config import Settings
+
+# Tests never reach the live wire sources (GDELT, NYT); those of on-demand search point the
+# matcher at the local replay of recorded coverage.
+os.environ.setdefault("CREDENCE_WIRE_SEARCH", "false")
 from tests.support.processes import (
     GRPC_SERVICES,
     SERVICE_ADDR_KEYS,

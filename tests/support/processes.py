@@ -185,6 +185,8 @@ def base_env(redis_port: int, state_dir: Path) -> dict[str, str]:
         CREDENCE_STATE_DIR=str(state_dir),
         CREDENCE_ALLOW_LOOPBACK="true",
         CREDENCE_OBEY_ROBOTS="true",
+        # Tests never reach the live wire sources; those of on-demand search use the replay.
+        CREDENCE_WIRE_SEARCH="false",
         CREDENCE_FETCHER_ADDR=f"127.0.0.1:{free_port()}",
         CREDENCE_MATCHER_ADDR=f"127.0.0.1:{free_port()}",
         CREDENCE_SCORER_ADDR=f"127.0.0.1:{free_port()}",
