@@ -1,5 +1,5 @@
 """`python -m services.matcher`: serves MatcherService on the configured address with the
-wire index at the configured folder, until SIGTERM or SIGINT."""
+wire index at the configured folder or database, until SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def main() -> None:
     settings = get_settings()
     configure_logging("matcher", settings.log_level, settings.log_json)
     setup_tracing("matcher")
-    matcher = Matcher(settings, open_index(settings.resolved_index_dir))
+    matcher = Matcher(settings, open_index(settings.index_location, settings.index_pool_size))
     BUILD_INFO.info({"service": "matcher"})
     register_index_collector(matcher.index)
     start_metrics_server(settings.metrics_port)

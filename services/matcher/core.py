@@ -111,7 +111,9 @@ class Matcher:
         stance_model: StanceModel | None = None,
     ) -> None:
         self.settings = settings
-        self.index: WireIndex = index or open_index(settings.resolved_index_dir)
+        self.index: WireIndex = index or open_index(
+            settings.index_location, settings.index_pool_size
+        )
         self.claims_model = claims_model or CheckWorthinessModel.load()
         self.stance_model = stance_model or StanceModel.load()
         metrics.INDEX_STORIES.set(self.index.count())
