@@ -50,7 +50,9 @@ test: install redis
 
 run: install redis
 	mkdir -p var
-	PATH="$(abspath $(BIN)):$$PATH" CREDENCE_LOG_JSON=$${CREDENCE_LOG_JSON:-true} $(BIN)/honcho -f deploy/Procfile -d . start
+	index_url="$$($(PY) tools/index_db.py)"; \
+	  PATH="$(abspath $(BIN)):$$PATH" CREDENCE_INDEX_URL="$$index_url" \
+	  CREDENCE_LOG_JSON=$${CREDENCE_LOG_JSON:-true} $(BIN)/honcho -f deploy/Procfile -d . start
 
 proto: install
 	$(PY) tools/gen_protos.py

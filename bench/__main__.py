@@ -13,7 +13,9 @@ synthetic 100,000-story wire index and measures:
 
 Then, in-process and without the stack, the matcher's scaling (bench/matcher_scale.py):
 per-claim match latency at 10k, 100k and 1M indexed stories, ingest rate, index bytes per
-story and resident memory.
+story and resident memory; then, when PostgreSQL answers, the same sizes on the PostgreSQL
+backend beside tantivy (bench/pg_scale.py) and both backends' retrieval quality
+(bench/index_quality.py).
 
 Then wire evidence on demand against the replay of recorded coverage (bench/wire_search.py):
 the extra latency of the search, the per-query cache on follow-up articles, the share of
@@ -43,7 +45,7 @@ import redis.asyncio as aioredis
 from credence.v1 import reliability_pb2, reliability_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from bench import bench_extract, matcher_scale, wire_search
+from bench import bench_extract, index_quality, matcher_scale, pg_scale, wire_search
 from bench.stack import BenchStack, bench_stack
 from bench.stats import percentile, summary_ms
 from bench.wire_index import ensure_index
@@ -276,6 +278,14 @@ def main() -> None:
         print("\nmatcher scaling ...", flush=True)
         results.update(matcher_scale.run(sizes))
         matcher_scale.print_table(results, sizes)
+        if pg_scale.server_answers():
+            print("\nwire index on PostgreSQL beside tantivy ...", flush=True)
+            results.update(pg_scale.run(sizes))
+            pg_scale.print_table(results, sizes)
+            results.update(index_quality.run())
+            index_quality.print_table(results)
+        else:
+            print(f"\nno PostgreSQL at {pg_scale.SERVER_URL}: its figures are skipped")
     print("\nwire evidence on demand (recorded coverage on loopback) ...", flush=True)
     results.update(wire_search.run())
     wire_search.print_table(results)

@@ -96,3 +96,15 @@ def test_procfile_runs_the_same_processes_as_compose() -> None:
     assert set(procfile) == {"fetcher", "matcher", "scorer", "gateway", "worker", "edge", "beat"}
     assert set(procfile) <= set(_compose()["services"])
     assert procfile["edge"].strip() == "python -m services.edge"
+
+
+def test_compose_keeps_the_wire_index_in_postgres_and_matchers_stateless() -> None:
+    services = _compose()["services"]
+    postgres = services["postgres"]
+    assert any(v.startswith("postgres-data:") for v in postgres["volumes"])
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    for name in ("matcher", "worker"):
+        url = services[name]["environment"]["CREDENCE_INDEX_URL"]
+        assert url.startswith("postgresql://") and "@postgres:5432/" in url
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert [v for v in services["matcher"]["volumes"] if "/var/lib/credence" in v] == []

@@ -65,3 +65,20 @@ def test_broker_redis_is_persistent_noeviction_with_sentinel() -> None:
     text = (K8S / "redis-broker-sentinel.yaml").read_text()
     assert "noeviction" in text and "appendonly yes" in text and "--sentinel" in text
     assert "allkeys-lru" in (K8S / "redis-cache.yaml").read_text()
+
+
+def test_the_wire_index_is_a_postgres_statefulset_and_matchers_keep_no_volume() -> None:
+    docs = {(d["kind"], d["metadata"]["name"]): d for _, d in _documents()}
+    postgres = docs[("StatefulSet", "postgres")]
+    assert postgres["spec"]["volumeClaimTemplates"]
+    assert ("Service", "postgres") in docs and ("Secret", "credence-postgres") in docs
+    for name in ("matcher", "worker"):
+        spec = docs[("Deployment", name)]["spec"]["template"]["spec"]
+        env = {e["name"]: e for e in spec["containers"][0]["env"]}
+        assert env["CREDENCE_INDEX_URL"]["value"].startswith("postgresql://")
+        assert env["CREDENCE_PG_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == (
+            "credence-postgres"
+        )
+    matcher = docs[("Deployment", "matcher")]["spec"]["template"]["spec"]
+    claims = [v.get("persistentVolumeClaim", {}).get("claimName") for v in matcher["volumes"]]
+    assert claims == ["credence-data"]  # the read-only data folder; no index volume

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -113,6 +113,14 @@ class Settings(BaseSettings):
     # Matching.
     index_dir: Path | None = Field(
         default=None, description="Wire index folder; default: <state_dir>/index."
+    )
+    index_url: str = Field(
+        default="",
+        description="PostgreSQL URL of a shared wire index (postgresql://user:pass@host/db);"
+        " empty: the embedded tantivy folder index_dir.",
+    )
+    index_pool_size: int = Field(
+        default=4, ge=1, description="Connections each process keeps to the index database."
     )
     wire_feeds: list[dict[str, str]] = Field(
         default_factory=list,
@@ -261,10 +269,22 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Root log level.")
     log_json: bool = Field(default=True, description="Log one JSON object per line.")
 
+    @field_validator("index_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("CREDENCE_INDEX_URL must be empty or a postgresql:// URL")
+        return value
+
     @property
     def resolved_index_dir(self) -> Path:
         """The wire index folder."""
         return self.index_dir or self.state_dir / "index"
+
+    @property
+    def index_location(self) -> str | Path:
+        """Where the wire index lives: the database URL when set, else the folder."""
+        return self.index_url or self.resolved_index_dir
 
 
 @lru_cache(maxsize=1)

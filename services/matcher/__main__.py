@@ -1,5 +1,5 @@
 """`python -m services.matcher`: serves MatcherService on the configured address with the
-wire index at the configured folder, until SIGTERM or SIGINT."""
+wire index at the configured folder or database, until SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def main() -> None:
     configure_logging("matcher", settings.log_level, settings.log_json)
     setup_tracing("matcher")
     pages = grpc_page_reader(settings.fetcher_addr, settings.wire_page_mirror)
-    matcher = Matcher(settings, open_index(settings.resolved_index_dir), pages=pages)
+    index = open_index(settings.index_location, settings.index_pool_size)
+    matcher = Matcher(settings, index, pages=pages)
     BUILD_INFO.info({"service": "matcher"})
     register_index_collector(matcher.index)
     start_metrics_server(settings.metrics_port)

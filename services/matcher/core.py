@@ -143,7 +143,9 @@ class Matcher:
         """`wire_search` searches wire coverage on demand (built from settings when
         `settings.wire_search` and none is given); `pages` reads the pages of stories found."""
         self.settings = settings
-        self.index: WireIndex = index or open_index(settings.resolved_index_dir)
+        self.index: WireIndex = index or open_index(
+            settings.index_location, settings.index_pool_size
+        )
         self.claims_model = claims_model or CheckWorthinessModel.load()
         self.stance_model = stance_model or StanceModel.load()
         self.same_event = SameEventJudge(self.stance_model)

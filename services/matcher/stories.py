@@ -68,7 +68,7 @@ class StoryRecord:
             publisher_domain=self.publisher_domain,
             wire_origin=self.wire_origin,
             origin_url=self.origin_url,
-            text_basis=self.text_basis,  # type: ignore[arg-type]
+            text_basis=evidence_pb2.TextBasis.ValueType(self.text_basis),
         )
         if self.published_at is not None:
             story.published_at.FromDatetime(self.published_at.astimezone(UTC))
@@ -92,7 +92,7 @@ class StoryRecord:
             publisher_domain=story.publisher_domain,
             wire_origin=story.wire_origin,
             origin_url=story.origin_url,
-            text_basis=story.text_basis,
+            text_basis=int(story.text_basis),
         )
 
 

@@ -31,10 +31,11 @@ HTTP_TIMEOUT_S = 20.0
 
 @lru_cache(maxsize=1)
 def _index() -> StorySink:
-    """The matcher service in the stack; the local index when embedded."""
+    """The shared database index when configured (any process writes to it directly);
+    else the local folder when embedded, or the matcher service, the folder's one writer."""
     settings = get_settings()
-    if settings.embedded:
-        return open_index(settings.resolved_index_dir)
+    if settings.index_url or settings.embedded:
+        return open_index(settings.index_location, settings.index_pool_size)
     return MatcherServiceIndex(settings.matcher_addr)
 
 
