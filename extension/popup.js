@@ -4,7 +4,7 @@
 // analysis in the options). `popup.html?tab=<id>` targets a given tab (used in tests).
 
 import { call } from "./api.js";
-import { LABELS, UNRATED, lookUp, siteHost } from "./domain.js";
+import { KINDS, LABELS, UNRATED, lookUp, siteHost } from "./domain.js";
 import { getRatings, getSettings } from "./settings.js";
 
 const POLL_MS = 1000;
@@ -36,9 +36,10 @@ function showBadge(score, label) {
 async function showSource(tab) {
   const host = siteHost(tab.url || "");
   $("site").textContent = host || "This page";
-  const local = lookUp((await getRatings()).domains, tab.url || "");
+  const cached = await getRatings();
+  const local = lookUp(cached.domains, tab.url || "", cached.platforms || []);
   if (local) {
-    $("site").textContent = local.domain;
+    $("site").textContent = KINDS[local.kind] ? `${local.domain} (${KINDS[local.kind]})` : local.domain;
     showBadge(local.score, local.label);
   } else {
     showBadge(null, 0);
@@ -67,7 +68,7 @@ async function showSource(tab) {
 
 function labelCode(label) {
   const names = ["LABEL_UNSPECIFIED", "LABEL_HIGH_CREDIBILITY", "LABEL_GENERALLY_CREDIBLE",
-    "LABEL_PROCEED_WITH_CAUTION", "LABEL_LOW_CREDIBILITY"];
+    "LABEL_PROCEED_WITH_CAUTION", "LABEL_LOW_CREDIBILITY", "LABEL_SATIRE"];
   return typeof label === "number" ? label : Math.max(0, names.indexOf(label));
 }
 

@@ -50,7 +50,10 @@ def test_source_reputation_names_each_list(store: RatingsStore) -> None:
         "Wikipedia: Reliable sources/Perennial sources rates globalresearch.ca as generally "
         "unreliable and it is on Wikipedia's spam blacklist" in text
     )
-    assert len(signal.evidence) == len(store.rate("globalresearch.ca").ratings)
+    rating = store.rate("globalresearch.ca")
+    kind_notes = [n for n in rating.kind_notes if n.kind == rating.kind]
+    assert len(signal.evidence) == len(rating.ratings) + len(kind_notes)
+    assert "globalresearch.ca is a conspiracy or pseudoscience source" in signal.reasons[-1]
 
 
 def test_source_reputation_unknown_is_neutral_low_confidence(store: RatingsStore) -> None:
