@@ -69,7 +69,9 @@ def render(rating: report_pb2.SourceRating) -> str:
             lines.append(
                 f"    - {note.list_name}: {note.note} ({KIND_WORDS[note.kind]}) {note.url}"
             )
-    if not rating.known:
+    if rating.estimated:
+        lines.append("  No rating list covers this domain; the score is an ESTIMATE, not a rating:")
+    elif not rating.known:
         lines.append("  No rating list covers this domain; the score is a neutral prior.")
         return "\n".join(lines)
     for r in rating.ratings:

@@ -125,8 +125,8 @@ _RSP_FIRST_SENTENCE: dict[Kind, re.Pattern[str]] = {
     PLATFORM: re.compile(r"blog hosting service|\bsocial network|\bopen wiki|user-generated", re.I),
 }
 _RSP_STATE = re.compile(
-    r"[^.]*\b(?:state[- ](?:owned|funded|run|controlled|media)|official (?:news|press) agency "
-    r"of the [\w ]+ government)[^.]*",
+    r"\b(?:state[- ](?:owned|funded|run|controlled|media)|official (?:news|press) agency "
+    r"of the [\w ]+ government)",
     re.I,
 )
 
@@ -152,7 +152,10 @@ def rsp_kinds(summary: str) -> tuple[StatedKind, ...]:
     ]
     state = _RSP_STATE.search(plain)
     if state:
-        out.append(StatedKind(STATE, _clip(state.group(0).strip())))
+        start = plain.rfind(". ", 0, state.start()) + 1
+        end = plain.find(". ", state.end())
+        sentence = plain[start : end if end >= 0 else len(plain)].strip()
+        out.append(StatedKind(STATE, _clip(sentence)))
     return tuple(out)
 
 

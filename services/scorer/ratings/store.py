@@ -25,6 +25,15 @@ from credence.v1 import report_pb2
 
 from services.common.domains import registrable_domain
 from services.common.errors import invalid_argument
+from services.scorer.ratings.estimate import (
+    ESTIMATE_LICENCE,
+    ESTIMATE_LIST,
+    ESTIMATE_NAME,
+    ESTIMATE_PATH,
+    DomainEstimator,
+    EstimateContext,
+    graph_scores_url,
+)
 from services.scorer.ratings.hosts import candidate_hosts, normalize_host
 from services.scorer.ratings.kinds import (
     HAND_KEPT_LIST,
@@ -73,10 +82,18 @@ class RatingsStore:
         lists: Iterable[ListInfo] = LISTS,
         weights: Weights | None = None,
         aliases: dict[str, str] | None = None,
+        *,
         kinds: KindsCatalogue | None = None,
+        estimator_path: Path | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         self.weights = weights or default_weights()
         self.kinds = kinds or default_catalogue()
+        self.estimator_path = estimator_path
+        self.data_dir = data_dir
+        self._estimator: DomainEstimator | None = None
+        self._context: EstimateContext | None = None
+        self._estimate_lock = threading.Lock()
         self.lists = {info.list_id: info for info in lists}
         self.aliases = aliases if aliases is not None else load_aliases()[0]
         self._alias_groups: dict[str, set[str]] = defaultdict(set)
@@ -97,6 +114,8 @@ class RatingsStore:
             if use_cache and key in _CACHE:
                 return _CACHE[key]
             store = cls._read(folder)
+            store.estimator_path = ESTIMATE_PATH
+            store.data_dir = Path(data_dir)
             _CACHE[key] = store
             return store
 
@@ -208,7 +227,47 @@ class RatingsStore:
             return self._rate_platform_page(page)
         host, entries = self.find(domain_or_url)
         notes = self.kind_notes(host, entries)
-        return self._rating(host, entries, notes)
+        rating = self._rating(host, entries, notes)
+        if not rating.known and self.estimator_path is not None and registrable_domain(host):
+            self._add_estimate(rating)
+        return rating
+
+    def _estimate_model(self) -> tuple[DomainEstimator, EstimateContext] | None:
+        """The estimate model and what it knows around a domain, loaded on first use."""
+        with self._estimate_lock:
+            if self._estimator is None and self.estimator_path is not None:
+                self._estimator = DomainEstimator.load(self.estimator_path)
+                if self._estimator is None:
+                    self.estimator_path = None  # no model shipped: unlisted stay neutral
+            if self._estimator is None:
+                return None
+            if self._context is None:
+                self._context = EstimateContext.build(self, self.data_dir or Path("."))
+            return self._estimator, self._context
+
+    def _add_estimate(self, rating: report_pb2.SourceRating) -> None:
+        loaded = self._estimate_model()
+        if loaded is None:
+            return
+        model, context = loaded
+        value = float(model.predict([rating.domain], context)[0])
+        rating.score = round(100.0 * value, 1)
+        rating.label = self.label(rating.score, rating.kind)
+        rating.confidence = self.weights.estimate_confidence
+        rating.estimated = True
+        rating.ratings.append(
+            report_pb2.Rating(
+                list=ESTIMATE_LIST,
+                list_name=ESTIMATE_NAME,
+                original_label=f"estimated quality {value:.2f} on a 0-1 scale from the "
+                "domain's name, TLD, graph scores and rated neighbours (an estimate, not a "
+                "rating)",
+                normalized=round(value, 4),
+                as_of=model.trained_on,
+                licence=ESTIMATE_LICENCE,
+                url=graph_scores_url(),
+            )
+        )
 
     def _rating(
         self, host: str, entries: list[Entry], notes: list[report_pb2.SourceKindNote]

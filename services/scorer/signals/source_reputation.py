@@ -75,6 +75,16 @@ def source_reputation(source: report_pb2.SourceRating) -> report_pb2.Signal:
     """The source-reputation signal from the domain's aggregated rating."""
     kind = report_pb2.SIGNAL_KIND_SOURCE_REPUTATION
     about_kind = [r for r in [kind_reason(source)] if r]
+    if source.estimated:
+        reason = (
+            f"No rating list covers {source.domain}; Credence estimates {source.score:.0f}/100 "
+            "from what can be known about the domain (its name, its TLD, graph reliability "
+            "scores, rated sites of the same name). This is an estimate, not a rating, and "
+            "counts with low confidence."
+        )
+        return make_signal(
+            kind, source.score, source.confidence, [reason, *about_kind], kind_evidence(source)
+        )
     if not source.known:
         reason = (
             f"No rating list covers {source.domain}; its reputation is unknown, so a neutral "
