@@ -29,6 +29,7 @@ _SUBCOMMANDS = (
     "services.matcher.cli",
     "services.scorer.cli",
     "services.auth.cli",
+    "services.cli.eval_articles",
 )
 
 
