@@ -3,16 +3,21 @@
 // badge of each tab from it. Nothing is requested per page visit: look-ups are local.
 
 import { ALL_SITES, NEWS_SITES, SITES } from "./badges/sites.js";
-import { LABELS, lookUp } from "./domain.js";
+import { KINDS, LABELS, lookUp } from "./domain.js";
 import { DEFAULTS, getRatings, getSettings } from "./settings.js";
 
 const REFRESH_ALARM = "refresh-ratings";
 const REFRESH_MINUTES = 6 * 60;
 
 let domainsInMemory = null;
+let platformsInMemory = [];
 
 async function domains() {
-  if (domainsInMemory === null) domainsInMemory = (await getRatings()).domains;
+  if (domainsInMemory === null) {
+    const ratings = await getRatings();
+    domainsInMemory = ratings.domains;
+    platformsInMemory = ratings.platforms || [];
+  }
   return domainsInMemory;
 }
 
@@ -40,6 +45,7 @@ export async function refreshRatings({ force = false } = {}) {
   const list = await response.json();
   const ratings = {
     domains: list.domains || {},
+    platforms: list.platforms || [],
     etag: response.headers.get("ETag") || "",
     modelVersion: list.model_version || "",
     generatedAt: list.generated_at || "",
@@ -48,6 +54,7 @@ export async function refreshRatings({ force = false } = {}) {
   };
   await chrome.storage.local.set({ ratings });
   domainsInMemory = ratings.domains;
+  platformsInMemory = ratings.platforms;
   await refreshAllBadges();
   return Object.keys(ratings.domains).length;
 }
@@ -58,12 +65,12 @@ async function updateBadge(tabId, url) {
     await chrome.action.setBadgeText({ tabId, text: "" });
     return;
   }
-  const rating = lookUp(await domains(), url);
+  const rating = lookUp(await domains(), url, platformsInMemory);
   const look = rating ? LABELS[rating.label] : null;
   const text = rating ? String(Math.round(rating.score)) : "?";
   const colour = look ? look.colour : "#5f6368";
   const title = rating
-    ? `Credence: ${rating.domain} — ${look.text} (${Math.round(rating.score)}/100, ${rating.lists} list${rating.lists === 1 ? "" : "s"})`
+    ? `Credence: ${rating.domain} — ${look.text}${KINDS[rating.kind] ? `, ${KINDS[rating.kind]}` : ""} (${Math.round(rating.score)}/100, ${rating.lists} list${rating.lists === 1 ? "" : "s"})`
     : "Credence: this site is not on the rating lists";
   await chrome.action.setBadgeText({ tabId, text });
   await chrome.action.setBadgeBackgroundColor({ tabId, color: colour });

@@ -7,7 +7,7 @@
 // `popup.html?domain=<domain>` is the source card a badge opens.
 
 import { call, sendFeedback } from "./api.js";
-import { LABELS, UNRATED, lookUp, siteHost } from "./domain.js";
+import { KINDS, LABELS, UNRATED, lookUp, siteHost } from "./domain.js";
 import { criteria, kindName, labelCode, strongestReasons } from "./report_view.js";
 import { getRatings, getSettings } from "./settings.js";
 
@@ -76,9 +76,10 @@ async function showSource(domainOrUrl, subject) {
   const url = domainOrUrl.includes("://") ? domainOrUrl : `https://${domainOrUrl}/`;
   const host = siteHost(url);
   $("site").textContent = host || "This page";
-  const local = lookUp((await getRatings()).domains, url);
+  const cached = await getRatings();
+  const local = lookUp(cached.domains, url, cached.platforms || []);
   if (local) {
-    $("site").textContent = local.domain;
+    $("site").textContent = KINDS[local.kind] ? `${local.domain} (${KINDS[local.kind]})` : local.domain;
     showGlance(local.score, local.label, 0, subject);
   } else {
     showGlance(null, 0, 0, subject);

@@ -7,7 +7,7 @@ const NO = "no";
 const UNKNOWN = "unknown";
 
 const LABEL_NAMES = ["LABEL_UNSPECIFIED", "LABEL_HIGH_CREDIBILITY", "LABEL_GENERALLY_CREDIBLE",
-  "LABEL_PROCEED_WITH_CAUTION", "LABEL_LOW_CREDIBILITY"];
+  "LABEL_PROCEED_WITH_CAUTION", "LABEL_LOW_CREDIBILITY", "LABEL_SATIRE"];
 
 /** The numeric credence.v1.Label of a proto3 JSON label (name or number). */
 export function labelCode(label) {

@@ -31,6 +31,7 @@ _SUBCOMMANDS = (
     "services.scorer.cli",
     "services.auth.cli",
     "services.cli.feedback",
+    "services.cli.eval_articles",
 )
 
 

@@ -13,6 +13,7 @@ _LABELS: dict[int, tuple[str, str]] = {
     report_pb2.LABEL_GENERALLY_CREDIBLE: ("Generally credible", "green"),
     report_pb2.LABEL_PROCEED_WITH_CAUTION: ("Proceed with caution", "yellow"),
     report_pb2.LABEL_LOW_CREDIBILITY: ("Low credibility", "red"),
+    report_pb2.LABEL_SATIRE: ("Satire", "magenta"),
 }
 _SIGNALS = {
     report_pb2.SIGNAL_KIND_SOURCE_REPUTATION: "Source reputation",

@@ -147,16 +147,16 @@ class Scorer:
     def score(self, request: scoring_pb2.ScoreRequest) -> scoring_pb2.ScoreResponse:
         """The report for `request`."""
         domain = validate(request)
-        source = self.store.rate(domain)
+        article = request.article
+        source = self.store.rate(_rated_target(article, domain, self.store))
         signals = self.signals(request, source)
         combined = combine(signals, self.weights)
         score = round(combined.score, 1)
-        article = request.article
         created = timestamp_pb2.Timestamp()
         created.GetCurrentTime()
         report = report_pb2.Report(
             score=score,
-            label=self.weights.bands.label(score),
+            label=self.store.label(score, source.kind),
             confidence=round(combined.confidence, 3),
             signals=signals,
             model_version=self.model_version,
@@ -178,6 +178,13 @@ class Scorer:
         REPORT_SCORE.observe(score)
         _LOGGER.info("scored %s: %.1f (%s)", source.domain, score, self.model_version)
         return scoring_pb2.ScoreResponse(report=report)
+
+
+def _rated_target(article: article_pb2.Article, domain: str, store: RatingsStore) -> str:
+    """What the source rating is looked up by: the domain, except on a platform of
+    user-generated content, where the URL names the writer who is rated."""
+    url = article.canonical_url or article.url
+    return url if url and store.kinds.platform_page(url) is not None else domain
 
 
 def summarize(report: report_pb2.Report) -> str:
