@@ -91,7 +91,7 @@ def test_sample_with_recorded_coverage_down_and_off(
     )
     signal = _corroboration(down)
     assert not signal.get("available", False)
-    assert "could not be checked" in signal["reasons"][0]
+    assert "could be checked against wire reports" in signal["reasons"][0]
     assert "gdelt unreachable" in " ".join(signal["reasons"])
 
     off = _score(data_dir, tmp_path / "off", CREDENCE_WIRE_SEARCH="false")

@@ -160,6 +160,11 @@ class Settings(BaseSettings):
         default=3.0,
         description="Time one article's wire search may take; what arrives later is pending.",
     )
+    wire_search_refresh_budget_s: float = Field(
+        default=12.0,
+        description="Time the background search of a report whose search was pending may take"
+        " before the report is recomputed.",
+    )
     wire_search_cache_ttl_s: int = Field(
         default=6 * 3600, description="How long a search answer is reused per (query, window)."
     )

@@ -42,6 +42,7 @@ one of them distinctive: a citation points at one statement, not at the whole ev
 DISTINCTIVE_SHARE = 0.5
 """An entity named by more than this share of the event's stories does not single one out."""
 EVENT_SAMPLE = 40
+MAX_SEARCH_BUDGET_S = 30.0
 WARM_STORIES = 3
 """Same-event stories the index must already hold in the window to skip the live search."""
 EVENT_ENTITIES = 4
@@ -171,7 +172,8 @@ class Matcher:
         )
         response = matcher_pb2.MatchResponse(sentence_count=len(sents))
         candidates = self.claims(sents, max_claims, article.title)
-        coverage = self.coverage(article.title, [c.text for c in candidates], published)
+        budget = min(request.search_budget_s, MAX_SEARCH_BUDGET_S) or None
+        coverage = self.coverage(article.title, [c.text for c in candidates], published, budget)
         related: dict[str, StoryRecord] = {}
         for candidate in candidates:
             item = self._claim_evidence(candidate, top_k, coverage, related)
@@ -184,7 +186,13 @@ class Matcher:
         response.coverage.extend(story.to_proto() for story in stories)
         return response
 
-    def coverage(self, title: str, claims: Sequence[str], published: datetime | None) -> _Coverage:
+    def coverage(
+        self,
+        title: str,
+        claims: Sequence[str],
+        published: datetime | None,
+        budget_s: float | None = None,
+    ) -> _Coverage:
         """Searches the coverage of the article's event: none needed when the index already
         holds enough of it (kept warm by the feeds), else the live sources within budget."""
         query = event_query(title, claims, published)
@@ -202,7 +210,7 @@ class Matcher:
             return _Coverage(query, skipped, True, names)
         if self.wire_search is None:
             return _Coverage(query, SearchResult(()), False, names)
-        result = self.wire_search.search(query, self.settings.wire_search_budget_s)
+        result = self.wire_search.search(query, budget_s or self.settings.wire_search_budget_s)
         return _Coverage(query, result, result.searched, names)
 
     def _store(self, stories: Sequence[StoryRecord]) -> None:

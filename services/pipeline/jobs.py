@@ -56,6 +56,15 @@ class JobRecords:
         record.report.CopyFrom(report)
         self._write(record)
 
+    def refreshed(self, job_id: str, report: report_pb2.Report) -> None:
+        """Replaces the report of a finished job with a newer one (a pending wire search
+        landed); a job that has expired or failed is left as it is."""
+        record = self.get(job_id)
+        if record is None or record.job.state != reliability_pb2.JOB_STATE_DONE:
+            return
+        record.report.CopyFrom(report)
+        self._write(record)
+
     def failed(self, job_id: str, stage: str, reason: str, message: str) -> None:
         record = self.get(job_id) or self.create(job_id)
         record.job.state = reliability_pb2.JOB_STATE_FAILED

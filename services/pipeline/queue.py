@@ -10,6 +10,7 @@ QUEUE: Final = "credence"
 FETCH_TASK: Final = "credence.fetch"
 MATCH_TASK: Final = "credence.match"
 SCORE_TASK: Final = "credence.score"
+REFRESH_TASK: Final = "credence.refresh"
 
 # Publishing a job when the broker is down fails within about a second (then the caller gets
 # UNAVAILABLE) instead of kombu's default of retrying the connection for a long time.

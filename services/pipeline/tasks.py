@@ -19,15 +19,21 @@ from collections.abc import Callable
 
 from celery import Task, shared_task
 from celery.exceptions import Ignore, SoftTimeLimitExceeded
-from credence.v1 import fetcher_pb2, matcher_pb2, scoring_pb2
+from credence.v1 import fetcher_pb2, matcher_pb2, report_pb2, scoring_pb2
 
 from services.common import metrics
 from services.common.config import get_settings
 from services.common.errors import CredenceError
 from services.common.log import job_id_var, request_id_var
 from services.pipeline import runtime
-from services.pipeline.payload import PipelineState, decode, encode, remaining_s
-from services.pipeline.queue import FETCH_TASK, MATCH_TASK, SCORE_TASK
+from services.pipeline.payload import (
+    PipelineState,
+    decode,
+    encode,
+    remaining_s,
+    set_deadline,
+)
+from services.pipeline.queue import FETCH_TASK, MATCH_TASK, REFRESH_TASK, SCORE_TASK
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,6 +41,10 @@ MAX_RETRIES = 3
 MIN_STAGE_S = 0.2
 """A stage is not started (nor retried) with less time than this left to the job."""
 SCORE_RESERVE_S = 1.0
+MAX_REFRESHES = 2
+"""Times a report is recomputed for a wire search that was still pending."""
+REFRESH_DELAY_S = 6.0
+"""Wait before recomputing: GDELT answers one request per five seconds."""
 """Time the match stage leaves for scoring, so a slow matcher degrades instead of failing."""
 _RETRY = {"max_retries": MAX_RETRIES, "countdown_base": 0.5, "countdown_max": 8.0}
 
@@ -157,25 +167,74 @@ def score_stage(self: Task, payload: str) -> str:
     state = decode(payload)
 
     def work() -> PipelineState:
-        request = scoring_pb2.ScoreRequest(article=state.article, match_available=False)
-        if state.match_available:
-            request.claims.extend(state.match.claims)
-            request.citation_checks.extend(state.match.citation_checks)
-            request.searches.extend(state.match.searches)
-            request.coverage.extend(state.match.coverage)
-            request.search_pending = state.match.search_pending
-            request.match_available = True
-        report = runtime.stages().score(request, stage_timeout_s(state)).report
-        if state.url and not report.url:
-            report.url = state.url
-        runtime.report_cache().set(
-            state.cache_key, report.SerializeToString(), get_settings().report_ttl_s
-        )
+        report = _score(state)
         runtime.job_records().done(state.job_id, report)
         runtime.state_store().delete(state.lock_key)
         metrics.JOBS.labels("done").inc()
         metrics.REPORT_SCORE.observe(report.score)
         _LOGGER.info("job done: score %.1f", report.score)
+        _refresh_later(state)
         return PipelineState(job_id=state.job_id, request_id=state.request_id)
 
     return _run_stage(self, state, "score", work)
+
+
+def _score(state: PipelineState) -> report_pb2.Report:
+    """Scores the state's article with its match, and caches the report."""
+    request = scoring_pb2.ScoreRequest(article=state.article, match_available=False)
+    if state.match_available:
+        request.claims.extend(state.match.claims)
+        request.citation_checks.extend(state.match.citation_checks)
+        request.searches.extend(state.match.searches)
+        request.coverage.extend(state.match.coverage)
+        request.search_pending = state.match.search_pending
+        request.match_available = True
+    report = runtime.stages().score(request, stage_timeout_s(state)).report
+    if state.url and not report.url:
+        report.url = state.url
+    runtime.report_cache().set(
+        state.cache_key, report.SerializeToString(), get_settings().report_ttl_s
+    )
+    return report
+
+
+def _refresh_later(state: PipelineState) -> None:
+    """When a wire search did not fit the job's budget, recomputes the report once it may
+    have landed (after the source's rate-limit interval): the job's report is replaced and
+    WatchReport callers get the new one. The embedded mode answers once, with what it had."""
+    settings = get_settings()
+    if settings.embedded or not state.match.search_pending or state.refreshes >= MAX_REFRESHES:
+        return
+    later = PipelineState()
+    later.CopyFrom(state)
+    later.refreshes += 1
+    timeout_s = settings.wire_search_refresh_budget_s + settings.stage_timeout_s
+    set_deadline(later, REFRESH_DELAY_S + timeout_s)
+    refresh_stage.apply_async((encode(later),), countdown=REFRESH_DELAY_S)
+
+
+@shared_task(bind=True, name=REFRESH_TASK, acks_late=True)
+def refresh_stage(self: Task, payload: str) -> str:
+    """Searches again with a longer budget, rescores and replaces the job's report. A
+    failure leaves the report the job already has."""
+    state = decode(payload)
+    request_id_var.set(state.request_id)
+    job_id_var.set(state.job_id)
+    settings = get_settings()
+    try:
+        response = runtime.stages().match(
+            matcher_pb2.MatchRequest(
+                article=state.article, search_budget_s=settings.wire_search_refresh_budget_s
+            ),
+            stage_timeout_s(state, reserve_s=SCORE_RESERVE_S),
+        )
+        state.match.CopyFrom(response)
+        state.match_available = True
+        report = _score(state)
+    except CredenceError as error:
+        _LOGGER.warning("report refresh failed, the job keeps its report: %s", error)
+        return encode(PipelineState(job_id=state.job_id))
+    runtime.job_records().refreshed(state.job_id, report)
+    _LOGGER.info("report refreshed (pending search landed: %s)", not response.search_pending)
+    _refresh_later(state)
+    return encode(PipelineState(job_id=state.job_id))

@@ -160,7 +160,7 @@ def corroboration(
     if not counted:
         reason = (
             f"None of the {len(claims)} check-worthy claims could be checked against wire"
-            " reports: no search could be made in time."
+            " reports: no wire source answered in time."
             if not own_wire
             else "This is a wire service's own story: it is its own evidence."
         )

@@ -38,6 +38,7 @@ class PipelineState(_message.Message):
     ARTICLE_FIELD_NUMBER: _builtins.int
     MATCH_FIELD_NUMBER: _builtins.int
     MATCH_AVAILABLE_FIELD_NUMBER: _builtins.int
+    REFRESHES_FIELD_NUMBER: _builtins.int
     job_id: _builtins.str
     """The job this state belongs to."""
     request_id: _builtins.str
@@ -54,6 +55,8 @@ class PipelineState(_message.Message):
     """The single-flight lock the job holds until it finishes."""
     match_available: _builtins.bool
     """True when the match stage got an answer from the matcher."""
+    refreshes: _builtins.int
+    """How many times the report was recomputed because a wire search was still pending."""
     @_builtins.property
     def deadline(self) -> _timestamp_pb2.Timestamp:
         """When the job must be done; every stage gets only the time left until then."""
@@ -80,10 +83,11 @@ class PipelineState(_message.Message):
         article: _article_pb2.Article | None = ...,
         match: _matcher_pb2.MatchResponse | None = ...,
         match_available: _builtins.bool = ...,
+        refreshes: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["article", b"article", "deadline", b"deadline", "match", b"match"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["article", b"article", "cache_key", b"cache_key", "deadline", b"deadline", "html", b"html", "job_id", b"job_id", "lock_key", b"lock_key", "match", b"match", "match_available", b"match_available", "request_id", b"request_id", "text", b"text", "url", b"url"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["article", b"article", "cache_key", b"cache_key", "deadline", b"deadline", "html", b"html", "job_id", b"job_id", "lock_key", b"lock_key", "match", b"match", "match_available", b"match_available", "refreshes", b"refreshes", "request_id", b"request_id", "text", b"text", "url", b"url"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
