@@ -18,6 +18,7 @@ from credence.v1 import article_pb2, evidence_pb2, matcher_pb2
 from services.common import metrics
 from services.common.config import Settings
 from services.matcher.claims import CheckWorthinessModel, attribution, canonical_outlet
+from services.matcher.encoded import EncodedArticle
 from services.matcher.index import WireIndex, open_index
 from services.matcher.stance import StanceModel, StancePrediction
 from services.matcher.stories import SearchHit, StoryRecord
@@ -130,19 +131,32 @@ class Matcher:
             else None
         )
         response = matcher_pb2.MatchResponse(sentence_count=len(sents))
-        for candidate in self.claims(sents, max_claims, article.title):
+        encoded = EncodedArticle(sents)
+        for candidate in self.claims(sents, max_claims, article.title, encoded):
             response.claims.append(self._claim_evidence(candidate, top_k, published))
         for citation in article.citations:
             response.citation_checks.append(self.check_citation(citation, published))
         return response
 
-    def claims(self, sents: Sequence[str], max_claims: int, title: str = "") -> list[_Candidate]:
+    def claims(
+        self,
+        sents: Sequence[str],
+        max_claims: int,
+        title: str = "",
+        encoded: EncodedArticle | None = None,
+    ) -> list[_Candidate]:
         """The check-worthy sentences (above the model's threshold), the most check-worthy
-        and on-topic first, cut at `max_claims` and returned in article order."""
+        and on-topic first, cut at `max_claims` and returned in article order. `encoded`:
+        the article's sentences, whose vectors are computed once and shared."""
         pool = [(i, s) for i, s in enumerate(sents) if is_candidate(s)]
         if not pool:
             return []
-        scores = self.claims_model.scores([s for _, s in pool])
+        encoder = self.claims_model.encoder
+        vectors = None
+        if encoder is not None:
+            encoded = encoded or EncodedArticle(sents)
+            vectors = encoded.vectors(encoder, [i for i, _ in pool])
+        scores = self.claims_model.scores([s for _, s in pool], vectors)
         topic = topic_words(title, sents)
         chosen = [
             _Candidate(i, s, float(score))
