@@ -125,7 +125,8 @@ class Settings(BaseSettings):
     matcher_processes: int = Field(
         default=1,
         ge=1,
-        description="Matcher processes serving one port (forked after the models load).",
+        description="Matcher processes serving one port (forked after the models load); "
+        "process i serves metrics on metrics_port + i.",
     )
     nyt_api_key: str = Field(default="", description="NYT Article Search API key (optional).")
     nyt_queries: list[str] = Field(
