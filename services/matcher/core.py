@@ -23,6 +23,7 @@ from services.matcher.index import WireIndex, open_index
 from services.matcher.stance import StanceModel, StancePrediction
 from services.matcher.stories import SearchHit, StoryRecord
 from services.matcher.textutil import content_tokens, sentences, tokens
+from services.matcher.threads import limit_native_threads
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ class Matcher:
         stance_model: StanceModel | None = None,
     ) -> None:
         self.settings = settings
+        limit_native_threads(settings.inference_threads)
         self.index: WireIndex = index or open_index(settings.resolved_index_dir)
         self.claims_model = claims_model or CheckWorthinessModel.load()
         self.stance_model = stance_model or StanceModel.load()
