@@ -123,6 +123,7 @@ class Matcher:
 
     def match(self, request: matcher_pb2.MatchRequest) -> matcher_pb2.MatchResponse:
         """Finds the article's claims, their evidence and verdicts, and checks citations."""
+        limit_native_threads(self.settings.inference_threads)
         article = request.article
         max_claims = request.max_claims or DEFAULT_MAX_CLAIMS
         top_k = request.top_k or DEFAULT_TOP_K
