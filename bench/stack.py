@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.processes import (
@@ -27,6 +28,8 @@ from tests.support.processes import (
 )
 
 SERVICES = GRPC_SERVICES
+MATCHER_PROCESSES = 2
+"""Matcher processes behind its port (`CREDENCE_MATCHER_PROCESSES`): one per core here."""
 
 
 @dataclass
@@ -36,6 +39,7 @@ class BenchStack:
     env: dict[str, str]
     log_dir: Path
     redis_port: int
+    matcher_processes: int = 1
     processes: dict[str, Process] = field(default_factory=dict)
     metrics_ports: dict[str, int] = field(default_factory=dict)
 
@@ -50,6 +54,42 @@ class BenchStack:
         args = worker_args(concurrency=1, name=name)
         self.processes[name] = Process(name, args, self.env, self.log_dir)
         return name
+
+    def _tree(self) -> dict[str, list[psutil.Process]]:
+        """Each started process with its descendants (matcher forks, Celery pool)."""
+        out: dict[str, list[psutil.Process]] = {}
+        for name, proc in self.processes.items():
+            try:
+                root = psutil.Process(proc.proc.pid)
+                out[name] = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                continue
+        return out
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds used so far by every process of the stack (Redis
+        aside), children included."""
+        total = 0.0
+        for procs in self._tree().values():
+            for proc in procs:
+                try:
+                    times = proc.cpu_times()
+                except psutil.NoSuchProcess:
+                    continue
+                total += times.user + times.system
+        return total
+
+    def rss_mb(self) -> dict[str, float]:
+        """Resident memory of each process, in MB (`name`, `name.1`... for descendants)."""
+        out: dict[str, float] = {}
+        for name, procs in self._tree().items():
+            for i, proc in enumerate(procs):
+                try:
+                    rss = proc.memory_info().rss
+                except psutil.NoSuchProcess:
+                    continue
+                out[name if i == 0 else f"{name}.{i}"] = round(rss / 1e6, 1)
+        return out
 
     def stop(self) -> None:
         for proc in self.processes.values():
@@ -79,7 +119,9 @@ class BenchStack:
 
 
 @contextlib.contextmanager
-def bench_stack(index_dir: Path, workers: int = 1) -> Iterator[BenchStack]:
+def bench_stack(
+    index_dir: Path, workers: int = 1, matcher_processes: int = MATCHER_PROCESSES
+) -> Iterator[BenchStack]:
     """The stack on a private Redis with the wire index at `index_dir`."""
     log_dir = Path(tempfile.mkdtemp(prefix="credence-bench-"))
     with redis_instance() as redis_port:
@@ -89,12 +131,16 @@ def bench_stack(index_dir: Path, workers: int = 1) -> Iterator[BenchStack]:
             CREDENCE_LOG_LEVEL="WARNING",
             CREDENCE_SHUTDOWN_ANNOUNCE_S="0",
         )
-        stack = BenchStack(env, log_dir, redis_port)
+        stack = BenchStack(env, log_dir, redis_port, matcher_processes)
         try:
             for name in SERVICES:
                 port = free_port()
                 stack.metrics_ports[name] = port
                 proc_env = {**env, "CREDENCE_METRICS_PORT": str(port)}
+                if name == "matcher":  # process i serves its metrics on port + i
+                    proc_env["CREDENCE_MATCHER_PROCESSES"] = str(matcher_processes)
+                    for i in range(1, matcher_processes):
+                        stack.metrics_ports[f"matcher{i}"] = port + i
                 stack.processes[name] = Process(
                     name, service_args(f"services.{name}"), proc_env, log_dir
                 )

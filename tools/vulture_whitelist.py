@@ -56,3 +56,9 @@ _.do_GET  # services/wire_replay/server.py
 _.close_connection  # services/wire_replay/server.py
 _.close_connection  # services/wire_replay/server.py
 _.log_message  # services/wire_replay/server.py
+ENCODERS  # services/matcher/embeddings.py
+_.intra_op_num_threads  # services/matcher/embeddings.py
+_.inter_op_num_threads  # services/matcher/embeddings.py
+_.execution_mode  # services/matcher/embeddings.py
+_.graph_optimization_level  # services/matcher/embeddings.py
+_.data_location  # services/matcher/training/export_onnx.py

@@ -127,6 +127,18 @@ class Settings(BaseSettings):
         description='RSS/Atom feeds ingested periodically, JSON: [{"url": ..., "outlet": ...}].',
     )
     feed_interval_s: int = Field(default=900, description="How often each feed is pulled.")
+    inference_threads: int = Field(
+        default=1,
+        ge=1,
+        description="ONNX Runtime intra-op threads per model; one per process is fastest "
+        "under load, where processes rather than threads use the cores.",
+    )
+    matcher_processes: int = Field(
+        default=1,
+        ge=1,
+        description="Matcher processes serving one port (forked after the models load); "
+        "process i serves metrics on metrics_port + i.",
+    )
     nyt_api_key: str = Field(default="", description="NYT Article Search API key (optional).")
     nyt_queries: list[str] = Field(
         default_factory=list, description="NYT Article Search queries pulled periodically."

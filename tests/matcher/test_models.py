@@ -87,6 +87,6 @@ def test_retrieval_encoder_is_fine_tuned_and_its_figures_recorded() -> None:
     retriever = ClaimRetriever.trained([c for c, _ in claims], [t for _, t in claims])
     if not embeddings.available():
         return
-    assert retriever.encoder is not embeddings.encoder()
+    assert retriever.encoder is not None and retriever.encoder.name == "retrieval"
     ranked = retriever.rank("Unbelievable: a shark swimming down the freeway in Houston!", 3)
     assert ranked[0][0] == "1"

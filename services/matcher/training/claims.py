@@ -35,8 +35,8 @@ from sklearn.svm import LinearSVC
 from services.common.config import get_settings
 from services.matcher import embeddings
 from services.matcher.artifacts import save_artifact
-from services.matcher.claims import MODEL_PATH, CheckWorthinessModel, normalise
-from services.matcher.training import finetune
+from services.matcher.claims import ENCODER, MODEL_PATH, CheckWorthinessModel, normalise
+from services.matcher.training import export_onnx, finetune
 
 _LOGGER = logging.getLogger(__name__)
 SEED = 13
@@ -133,18 +133,20 @@ def train(data_dir: Path, out: Path, recipe: finetune.Recipe) -> dict[str, Any]:
         "embedding_weight": 0.0,
     }
     bundle["threshold"] = bundle["lexical_threshold"]
+    tuned_encoder = None
     folder = embeddings.model_dir()
     if folder is not None:
         _LOGGER.info(
             "fine-tuning the top %d MiniLM layers on %d sentences", recipe.layers, len(fit)
         )
         tuned = finetune.fine_tune(folder, list(texts[fit]), list(labels[fit]), recipe)
-        probe = CheckWorthinessModel(pipeline, 0.5, tuned)
+        tuned_encoder = export_onnx.encoder_for(ENCODER, tuned)
+        probe = CheckWorthinessModel(pipeline, 0.5, tuned, encoder=tuned_encoder)
         dense = probe.dense_scores(list(texts[tune]))
         if dense is not None:
             weight, threshold = best_mix(labels[tune], lexical.lexical_scores(texts[tune]), dense)
             bundle.update(finetuned=tuned, embedding_weight=weight, threshold=threshold)
-    model = CheckWorthinessModel.from_bundle(bundle)
+    model = CheckWorthinessModel.from_bundle(bundle, tuned_encoder)
     val_texts = list(texts[validation])
     metrics: dict[str, Any] = {
         **_report("model", labels[validation], np.asarray(model.labels(val_texts))),

@@ -2,11 +2,12 @@
 (check-worthiness) or as a bi-encoder (claim retrieval). Training time only: `pip install
 -e '.[train]'` brings PyTorch, and serving never imports it.
 
-The model mirrors `embeddings.MiniLMEncoder` exactly: the lower layers stay frozen, the top
-`layers` are trained (with a linear head on the unit-length mean-pooled vector, for a
-classifier), and the result is a dict of numpy arrays under the safetensors names, which the
-numpy encoder loads over its own weights (`MiniLMEncoder.with_weights`). Only the changed
-layers are stored, in float16, which keeps an artifact small enough to commit.
+The model is all-MiniLM-L6-v2's forward pass (mean pooling, unit length): the lower layers
+stay frozen, the top `layers` are trained (with a linear head on the pooled vector, for a
+classifier), and the result is a dict of numpy arrays under the safetensors names. Only the
+changed layers are stored, in float16, which keeps an artifact small enough to commit;
+`export_onnx.py` loads them over the packaged weights (`Model.load`) and exports the same
+network to the ONNX graph that serving runs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from services.matcher.claims import HEAD_BIAS, HEAD_WEIGHT
-from services.matcher.embeddings import MAX_TOKENS, read_safetensors
+from services.matcher.embeddings import MAX_TOKENS
+from services.matcher.encoder_weights import read_safetensors
 
 _LOGGER = logging.getLogger(__name__)
 HIDDEN = 384
@@ -208,6 +210,8 @@ def _model_class() -> Any:
             arrays = read_safetensors(folder / "model.safetensors")
             weights = {name: torch.from_numpy(array) for name, array in arrays.items()}
             self.embeddings = {k: v for k, v in weights.items() if k.startswith("embeddings.")}
+            for name, tensor in self.embeddings.items():  # module state: ONNX initializers
+                self.register_buffer(name.replace(".", "_"), tensor)
             self.first_trained = LAYERS - trained
             self.layers = nn.ModuleList(
                 Layer(weights, f"encoder.layer.{i}.") for i in range(LAYERS)
@@ -236,6 +240,23 @@ def _model_class() -> Any:
                 x = layer(x, bias)
             pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
             return functional.normalize(pooled, dim=-1)
+
+        def load(self, weights: dict[str, np.ndarray]) -> None:
+            """Overwrites the layers (and head) named in `weights`, as `export` wrote them."""
+            state = {}
+            for name, array in weights.items():
+                tensor = torch.from_numpy(np.asarray(array, dtype=np.float32))
+                if name in (HEAD_WEIGHT, HEAD_BIAS):
+                    state["head." + name.split(".")[-1]] = tensor
+                    continue
+                index, rest = name.removeprefix("encoder.layer.").split(".", 1)
+                module, _, kind = rest.rpartition(".")
+                group = "norms" if module.endswith("LayerNorm") else "dense"
+                key = module.replace(".", "_")
+                state[f"layers.{index}.{group}.{key}.{kind}"] = tensor
+            unknown = self.load_state_dict(state, strict=False).unexpected_keys
+            if unknown:
+                raise ValueError(f"weights for no layer of the model: {unknown[:3]}")
 
         def export(self, with_head: bool = True) -> dict[str, np.ndarray]:
             out: dict[str, np.ndarray] = {}

@@ -27,6 +27,7 @@ from services.common.config import get_settings
 from services.matcher import embeddings
 from services.matcher.artifacts import save_artifact
 from services.matcher.retrieval import (
+    ENCODER,
     RETRIEVAL_MODEL_PATH,
     ClaimRetriever,
     Weights,
@@ -35,7 +36,7 @@ from services.matcher.retrieval import (
     read_queries,
 )
 from services.matcher.sources.local import read_vclaims
-from services.matcher.training import finetune
+from services.matcher.training import export_onnx, finetune
 
 _LOGGER = logging.getLogger(__name__)
 SEED = 13
@@ -107,10 +108,10 @@ def train(data_dir: Path, out: Path) -> dict[str, Any]:
     pairs = hard_negative_pairs(lexical, fit, train_qrels)
     _LOGGER.info("fine-tuning %d layers on %d pairs", RECIPE.layers, len(pairs))
     layers = finetune.fine_tune_pairs(folder, [t for _, t in fit], texts, pairs, RECIPE)
-    tuned = ClaimRetriever(ids, texts, finetuned=layers)
+    tuned = ClaimRetriever(ids, texts, encoder=export_onnx.encoder_for(ENCODER, layers))
     weights = best_weights(tuned, tune, train_qrels)
     tuned.weights = weights
-    frozen = ClaimRetriever(ids, texts, finetuned=None)
+    frozen = ClaimRetriever(ids, texts)
     metrics: dict[str, Any] = {
         "dev_map_at_5": evaluate(tuned, dev_queries, dev_qrels),
         "dev_map_at_5_frozen_minilm": evaluate(frozen, dev_queries, dev_qrels),
