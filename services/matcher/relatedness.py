@@ -75,10 +75,12 @@ class Coefficients:
     def from_json(cls, raw: dict[str, Any]) -> Coefficients:
         """The coefficient set as stored in the model JSON."""
         features = tuple(raw["features"])
-        arrays = [np.asarray(raw[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
-        if any(a.shape != (len(features),) for a in arrays):
+        mean, scale, coef = (
+            np.asarray(raw[k], dtype=np.float64) for k in ("mean", "scale", "coef")
+        )
+        if any(a.shape != (len(features),) for a in (mean, scale, coef)):
             raise ValueError("relatedness model: mean, scale and coef must match the features")
-        return cls(features, *arrays, float(raw["intercept"]), float(raw["threshold"]))
+        return cls(features, mean, scale, coef, float(raw["intercept"]), float(raw["threshold"]))
 
     def to_json(self) -> dict[str, Any]:
         """The stored form (plain lists, rounded for a readable diff)."""

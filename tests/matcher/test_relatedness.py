@@ -152,7 +152,8 @@ def _synthetic_data(root: Path) -> None:
                 writer.writerow(
                     [
                         i,
-                        f"Breaking: {person} backs {matter} today in {place} — News (@news) May 3, 2020",
+                        f"Breaking: {person} backs {matter} today in {place}"
+                        " — News (@news) May 3, 2020",
                     ]
                 )
         qrels = "".join(f"{i}\t0\t{offset + i}\t1\n" for i in range(6))
