@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum
 SAMPLE_URL := https://www.globalresearch.ca/kremlin-under-drone-attack-failed-attempt-assassinate-president-putin/5817979
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: lock install demo test run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance train-domain-estimate export-onnx index clean
+.PHONY: lock install demo test run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance train-domain-estimate export-onnx train-relatedness index clean
 
 install: $(STAMP)
 
@@ -102,6 +102,9 @@ train-stance: install
 
 train-domain-estimate: install
 	$(PY) -m services.scorer.ratings.train_estimate
+
+train-relatedness: install
+	$(PY) -m services.matcher.training.relatedness
 
 index: install
 	$(BIN)/credence index build

@@ -62,3 +62,6 @@ _.inter_op_num_threads  # services/matcher/embeddings.py
 _.execution_mode  # services/matcher/embeddings.py
 _.graph_optimization_level  # services/matcher/embeddings.py
 _.data_location  # services/matcher/training/export_onnx.py
+probability  # services/matcher/relatedness.py
+shared_entities  # services/matcher/relatedness.py
+_.select  # services/matcher/training/relatedness_data.py
