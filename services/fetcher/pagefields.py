@@ -1,7 +1,8 @@
 """The article's descriptive fields (title, byline, dates, site name, language) from what the
 page declares (OpenGraph, article:* tags, JSON-LD, the html lang attribute), with a heuristic
-where it declares nothing: the page's own headline and byline elements, htmldate for a
-publish date, an "Updated ..." line in the text, and language identification of the text.
+where it declares nothing: the page's own headline and byline elements, a date line in the
+page's text ("Published on ...", "Publié le ...", `datelines`) or else htmldate for a publish
+date, an "Updated ..." line in the text, and language identification of the text.
 
 Reading these directly costs a fraction of trafilatura's metadata pass, which the fetcher
 therefore does not run: the extractor is asked for the main text and its links only."""
@@ -17,6 +18,7 @@ import htmldate
 import py3langid
 from lxml import etree
 
+from services.fetcher import datelines
 from services.fetcher.citations import DATE_PATTERN, parse_date
 from services.fetcher.meta import PageMeta
 
@@ -31,7 +33,8 @@ _BYLINE_TEST = (
 )
 # The article's own byline first; the whole page only when the article element has none.
 _BYLINE_SCOPES = (etree.XPath("//article//*" + _BYLINE_TEST), etree.XPath("//*" + _BYLINE_TEST))
-_BY = re.compile(r"^\s*(?:by|written by|words by)\s*[:\-]?\s+", re.I)
+# "By", and the same word in French, German, Spanish/Portuguese, Italian and Dutch.
+_BY = re.compile(r"^\s*(?:by|written by|words by|par|von|por|di|door)\s*[:\-]?\s+", re.I)
 _UPDATED = re.compile(
     rf"^\s*(?:last\s+)?(?:updated|modified)(?:\s+on)?\s*:?\s*(?P<date>{DATE_PATTERN})", re.I | re.M
 )
@@ -65,14 +68,18 @@ def byline(meta: PageMeta, tree: Any) -> str:
     return ""
 
 
-def published(meta: PageMeta, tree: Any, url: str) -> datetime | None:
-    """The declared publish time; else htmldate's reading of the page (its markup, URL and,
-    as a last resort, the visible text)."""
+def published(meta: PageMeta, tree: Any, url: str, page_text: str) -> datetime | None:
+    """The declared publish time; else a date line of the page's text (`page_text`); else
+    htmldate's reading of the page (its markup, URL and, as a last resort, the visible
+    text)."""
     declared = _time(meta.first("article:published_time", "datepublished")) or _time(
         _ld_text(meta, "datePublished")
     )
     if declared:
         return declared
+    written = datelines.published(page_text)
+    if written:
+        return written
     try:
         found = htmldate.find_date(tree, original_date=True, url=url or None)
     except Exception as error:  # a third-party parser on hostile input: never crash on it
@@ -81,15 +88,18 @@ def published(meta: PageMeta, tree: Any, url: str) -> datetime | None:
     return _time(found or "")
 
 
-def updated(meta: PageMeta, text: str) -> datetime | None:
-    """The declared modification time, or the date on an "Updated ..." line of the text."""
+def updated(meta: PageMeta, text: str, page_text: str = "") -> datetime | None:
+    """The declared modification time, the date on an "Updated ..." line of the text, or
+    an update date line anywhere in the page's text ("mis à jour le ...")."""
     declared = _time(
         meta.first("article:modified_time", "og:updated_time", "datemodified")
     ) or _time(_ld_text(meta, "dateModified"))
     if declared:
         return declared
     match = _UPDATED.search(text)
-    return parse_date(match.group("date")) if match else None
+    if match:
+        return parse_date(match.group("date"))
+    return datelines.updated(page_text or text)
 
 
 def site_name(meta: PageMeta) -> str:
@@ -114,9 +124,10 @@ def language(declared: str, text: str) -> str:
 
 
 def warm_up() -> None:
-    """Loads the language model (packaged with py3langid; about a second) now, so the first
-    request does not pay for it."""
+    """Loads the language model (packaged with py3langid; about a second) and the date
+    parser's languages now, so the first request does not pay for them."""
     py3langid.classify("warm up")
+    datelines.warm_up()
 
 
 def _without_site_suffix(raw: str, site: str) -> str:
