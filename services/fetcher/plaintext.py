@@ -57,8 +57,8 @@ def _is_date_line(line: str) -> bool:
 
 
 def _dates(lines: list[str]) -> tuple[datetime | None, datetime | None]:
-    """Publish and update dates from the first date line; a date without a year borrows
-    the other's year."""
+    """Publish and update dates from the first date line; an English date without a year
+    borrows the other's year."""
     for line in lines[:40]:
         if not _is_date_line(line):
             continue
@@ -66,9 +66,10 @@ def _dates(lines: list[str]) -> tuple[datetime | None, datetime | None]:
         updated = _match(_UPDATED, line)
         years = [m.group(0) for m in (_YEAR.search(d) for d in (updated, published)) if m]
         year = years[0] if years else str(datetime.now(UTC).year)
-        if published or updated:
-            return _parse(published, year), _parse(updated, year)
-        return datelines.published(line), datelines.updated(line)
+        return (
+            _parse(published, year) or datelines.published(line),
+            _parse(updated, year) or datelines.updated(line),
+        )
     return None, None
 
 

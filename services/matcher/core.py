@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from credence.v1 import article_pb2, evidence_pb2, matcher_pb2
 
-from services.common import metrics
+from services.common import languages, metrics
 from services.common.config import Settings
 from services.matcher.claims import CheckWorthinessModel, attribution, canonical_outlet
 from services.matcher.entities import entities, mentioned, ranked_entities, words_of
@@ -160,8 +160,12 @@ class Matcher:
     # -- Match -------------------------------------------------------------------------
 
     def match(self, request: matcher_pb2.MatchRequest) -> matcher_pb2.MatchResponse:
-        """Finds the article's claims, their evidence and verdicts, and checks citations."""
+        """Finds the article's claims, their evidence and verdicts, and checks citations;
+        none for an article in a language the models do not read (the response says why)."""
         article = request.article
+        skipped = languages.claims_not_assessed(article.language)
+        if skipped:
+            return matcher_pb2.MatchResponse(claims_skipped_reason=skipped)
         max_claims = request.max_claims or DEFAULT_MAX_CLAIMS
         top_k = request.top_k or DEFAULT_TOP_K
         sents = sentences(article.text)
