@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import htmldate
-import py3langid
 from lxml import etree
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from services.fetcher import datelines
 from services.fetcher.citations import DATE_PATTERN, parse_date
@@ -40,6 +41,7 @@ _UPDATED = re.compile(
 )
 _LANGUAGE_SAMPLE = 3000
 _MIN_LANGUAGE_TEXT = 40
+_MIN_LANGUAGE_PROBABILITY = 0.5
 
 
 def title(meta: PageMeta, tree: Any) -> str:
@@ -113,21 +115,28 @@ def site_name(meta: PageMeta) -> str:
 
 def language(declared: str, text: str) -> str:
     """The declared language, else the language identified from the text (empty when the
-    text is too short to tell)."""
+    text is too short or too mixed to tell: an article of unknown language is read as
+    English, and a wrong guess would keep the English models from reading it)."""
     if declared.strip():
         return declared
     sample = text[:_LANGUAGE_SAMPLE]
     if len(sample.strip()) < _MIN_LANGUAGE_TEXT:
         return ""
-    code, _score = py3langid.classify(sample)
-    return str(code)
+    code, probability = _identifier().classify(sample)
+    return str(code) if probability >= _MIN_LANGUAGE_PROBABILITY else ""
 
 
 def warm_up() -> None:
     """Loads the language model (packaged with py3langid; about a second) and the date
     parser's languages now, so the first request does not pay for them."""
-    py3langid.classify("warm up")
+    _identifier().classify("warm up")
     datelines.warm_up()
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> LanguageIdentifier:
+    """py3langid's packaged model, with probabilities normalised to 0-1."""
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def _without_site_suffix(raw: str, site: str) -> str:
