@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 from credence.v1 import article_pb2, report_pb2, scoring_pb2
+from rich.console import Console
 
+from services.cli.render import print_report
 from services.scorer.report import Scorer
 from tests.support.french_article import french_article
 
@@ -66,3 +68,10 @@ def test_unknown_language_is_read_as_english(scorer: Scorer) -> None:
     report = _report(scorer, article)
     assert _signal(report, report_pb2.SIGNAL_KIND_PRESENTATION).available
     assert (report.language, report.language_name) == ("", "")
+
+
+def test_printed_report_names_the_language(scorer: Scorer) -> None:
+    console = Console(record=True, width=200)
+    print_report(_report(scorer, french_article()), console)
+    text = console.export_text()
+    assert "Language: French" in text and CLAIMS_REASON in text
