@@ -160,14 +160,14 @@ class Matcher:
     # -- Match -------------------------------------------------------------------------
 
     def match(self, request: matcher_pb2.MatchRequest) -> matcher_pb2.MatchResponse:
-        """Finds the article's claims, their evidence and verdicts, and checks citations;
-        none for an article in a language the models do not read (the response says why)."""
+        """Finds the article's claims, their evidence and verdicts, and checks citations."""
         article = request.article
+        max_claims = request.max_claims or DEFAULT_MAX_CLAIMS
+        top_k = request.top_k or DEFAULT_TOP_K
+        # No claims from an article the English models cannot read; the response says why.
         skipped = languages.claims_not_assessed(article.language)
         if skipped:
             return matcher_pb2.MatchResponse(claims_skipped_reason=skipped)
-        max_claims = request.max_claims or DEFAULT_MAX_CLAIMS
-        top_k = request.top_k or DEFAULT_TOP_K
         sents = sentences(article.text)
         published = (
             article.published_at.ToDatetime(tzinfo=None)
