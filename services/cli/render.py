@@ -47,6 +47,8 @@ def print_report(report: report_pb2.Report, console: Console | None = None) -> N
         f"[bold {colour}]Score {report.score:.0f}/100 — {name}[/]"
         f"  confidence {report.confidence:.2f}  model {escape(report.model_version)}"
     )
+    if report.language and report.language != "en":
+        out.print(f"Language: {escape(report.language_name or report.language)}")
     if report.summary:
         out.print(escape(report.summary))
     for signal in report.signals:

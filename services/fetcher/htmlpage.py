@@ -41,9 +41,10 @@ def extract_html(html: str, url: str, base_url: str = "") -> Draft:
     meta = read_meta(tree)
     title = pagefields.title(meta, tree)
     byline = pagefields.byline(meta, tree)
-    published = pagefields.published(meta, tree, page_url)
     etree.strip_elements(tree, "script", "style", "noscript", with_tail=False)
-    signals = link_signals(meta.link_text) | text_signals(_page_text(tree))
+    page_text = _page_text(tree)
+    published = pagefields.published(meta, tree, page_url, page_text)
+    signals = link_signals(meta.link_text) | text_signals(page_text)
     _collapse_whitespace(tree)
     document = _trafilatura(tree, page_url)
     raw_text = _MARKDOWN_LINK.sub(r"\1", getattr(document, "text", None) or "")
@@ -64,7 +65,7 @@ def extract_html(html: str, url: str, base_url: str = "") -> Draft:
         declared_canonical=meta.canonical or meta.first("og:url"),
         byline=byline or cleaned.author,
         published=published,
-        updated=pagefields.updated(meta, raw_text),
+        updated=pagefields.updated(meta, raw_text, page_text),
         language=pagefields.language(
             meta.language or meta.first("og:locale", "content-language", "language"), text
         ),

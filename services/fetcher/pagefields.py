@@ -1,7 +1,8 @@
 """The article's descriptive fields (title, byline, dates, site name, language) from what the
 page declares (OpenGraph, article:* tags, JSON-LD, the html lang attribute), with a heuristic
-where it declares nothing: the page's own headline and byline elements, htmldate for a
-publish date, an "Updated ..." line in the text, and language identification of the text.
+where it declares nothing: the page's own headline and byline elements, a date line in the
+page's text ("Published on ...", "Publié le ...", `datelines`) or else htmldate for a publish
+date, an "Updated ..." line in the text, and language identification of the text.
 
 Reading these directly costs a fraction of trafilatura's metadata pass, which the fetcher
 therefore does not run: the extractor is asked for the main text and its links only."""
@@ -11,12 +12,14 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import htmldate
-import py3langid
 from lxml import etree
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from services.fetcher import datelines
 from services.fetcher.citations import DATE_PATTERN, parse_date
 from services.fetcher.meta import PageMeta
 
@@ -31,12 +34,14 @@ _BYLINE_TEST = (
 )
 # The article's own byline first; the whole page only when the article element has none.
 _BYLINE_SCOPES = (etree.XPath("//article//*" + _BYLINE_TEST), etree.XPath("//*" + _BYLINE_TEST))
-_BY = re.compile(r"^\s*(?:by|written by|words by)\s*[:\-]?\s+", re.I)
+# "By", and the same word in French, German, Spanish/Portuguese, Italian and Dutch.
+_BY = re.compile(r"^\s*(?:by|written by|words by|par|von|por|di|door)\s*[:\-]?\s+", re.I)
 _UPDATED = re.compile(
     rf"^\s*(?:last\s+)?(?:updated|modified)(?:\s+on)?\s*:?\s*(?P<date>{DATE_PATTERN})", re.I | re.M
 )
 _LANGUAGE_SAMPLE = 3000
 _MIN_LANGUAGE_TEXT = 40
+_MIN_LANGUAGE_PROBABILITY = 0.5
 
 
 def title(meta: PageMeta, tree: Any) -> str:
@@ -65,14 +70,18 @@ def byline(meta: PageMeta, tree: Any) -> str:
     return ""
 
 
-def published(meta: PageMeta, tree: Any, url: str) -> datetime | None:
-    """The declared publish time; else htmldate's reading of the page (its markup, URL and,
-    as a last resort, the visible text)."""
+def published(meta: PageMeta, tree: Any, url: str, page_text: str) -> datetime | None:
+    """The declared publish time; else a date line of the page's text (`page_text`); else
+    htmldate's reading of the page (its markup, URL and, as a last resort, the visible
+    text)."""
     declared = _time(meta.first("article:published_time", "datepublished")) or _time(
         _ld_text(meta, "datePublished")
     )
     if declared:
         return declared
+    written = datelines.published(page_text)
+    if written:
+        return written
     try:
         found = htmldate.find_date(tree, original_date=True, url=url or None)
     except Exception as error:  # a third-party parser on hostile input: never crash on it
@@ -81,15 +90,18 @@ def published(meta: PageMeta, tree: Any, url: str) -> datetime | None:
     return _time(found or "")
 
 
-def updated(meta: PageMeta, text: str) -> datetime | None:
-    """The declared modification time, or the date on an "Updated ..." line of the text."""
+def updated(meta: PageMeta, text: str, page_text: str = "") -> datetime | None:
+    """The declared modification time, the date on an "Updated ..." line of the text, or
+    an update date line anywhere in the page's text ("mis à jour le ...")."""
     declared = _time(
         meta.first("article:modified_time", "og:updated_time", "datemodified")
     ) or _time(_ld_text(meta, "dateModified"))
     if declared:
         return declared
     match = _UPDATED.search(text)
-    return parse_date(match.group("date")) if match else None
+    if match:
+        return parse_date(match.group("date"))
+    return datelines.updated(page_text or text)
 
 
 def site_name(meta: PageMeta) -> str:
@@ -103,20 +115,28 @@ def site_name(meta: PageMeta) -> str:
 
 def language(declared: str, text: str) -> str:
     """The declared language, else the language identified from the text (empty when the
-    text is too short to tell)."""
+    text is too short or too mixed to tell: an article of unknown language is read as
+    English, and a wrong guess would keep the English models from reading it)."""
     if declared.strip():
         return declared
     sample = text[:_LANGUAGE_SAMPLE]
     if len(sample.strip()) < _MIN_LANGUAGE_TEXT:
         return ""
-    code, _score = py3langid.classify(sample)
-    return str(code)
+    code, probability = _identifier().classify(sample)
+    return str(code) if probability >= _MIN_LANGUAGE_PROBABILITY else ""
 
 
 def warm_up() -> None:
-    """Loads the language model (packaged with py3langid; about a second) now, so the first
-    request does not pay for it."""
-    py3langid.classify("warm up")
+    """Loads the language model (packaged with py3langid; about a second) and the date
+    parser's languages now, so the first request does not pay for them."""
+    _identifier().classify("warm up")
+    datelines.warm_up()
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> LanguageIdentifier:
+    """py3langid's packaged model, with probabilities normalised to 0-1."""
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def _without_site_suffix(raw: str, site: str) -> str:

@@ -1,14 +1,15 @@
 """The article in plain text a caller already holds (often text copied from a page, with
 its share buttons and disclaimers): the first non-empty line is the title, boilerplate lines
-go, "First published on ..., Updated on ..." lines give the dates, and the language is
-identified from the text."""
+go, "First published on ..., Updated on ..." lines give the dates (in English here, in the
+other major European languages through `datelines`), and the language is identified from
+the text."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
 
-from services.fetcher import errors, pagefields
+from services.fetcher import datelines, errors, pagefields
 from services.fetcher.article import Draft
 from services.fetcher.boilerplate import strip_boilerplate
 from services.fetcher.citations import parse_date
@@ -50,12 +51,14 @@ def extract_text(text: str, url: str) -> Draft:
 
 
 def _is_date_line(line: str) -> bool:
-    return len(line) < _DATE_LINE_LIMIT and bool(_PUBLISHED.search(line) or _UPDATED.search(line))
+    return len(line) < _DATE_LINE_LIMIT and bool(
+        _PUBLISHED.search(line) or _UPDATED.search(line) or datelines.holds_date(line)
+    )
 
 
 def _dates(lines: list[str]) -> tuple[datetime | None, datetime | None]:
-    """Publish and update dates from the first date line; a date without a year borrows
-    the other's year."""
+    """Publish and update dates from the first date line; an English date without a year
+    borrows the other's year."""
     for line in lines[:40]:
         if not _is_date_line(line):
             continue
@@ -63,7 +66,10 @@ def _dates(lines: list[str]) -> tuple[datetime | None, datetime | None]:
         updated = _match(_UPDATED, line)
         years = [m.group(0) for m in (_YEAR.search(d) for d in (updated, published)) if m]
         year = years[0] if years else str(datetime.now(UTC).year)
-        return _parse(published, year), _parse(updated, year)
+        return (
+            _parse(published, year) or datelines.published(line),
+            _parse(updated, year) or datelines.updated(line),
+        )
     return None, None
 
 

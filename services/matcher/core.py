@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from credence.v1 import article_pb2, evidence_pb2, matcher_pb2
 
-from services.common import metrics
+from services.common import languages, metrics
 from services.common.config import Settings
 from services.matcher.claims import CheckWorthinessModel, attribution, canonical_outlet
 from services.matcher.encoded import EncodedArticle
@@ -168,6 +168,10 @@ class Matcher:
         article = request.article
         max_claims = request.max_claims or DEFAULT_MAX_CLAIMS
         top_k = request.top_k or DEFAULT_TOP_K
+        # No claims from an article the English models cannot read; the response says why.
+        skipped = languages.claims_not_assessed(article.language)
+        if skipped:
+            return matcher_pb2.MatchResponse(claims_skipped_reason=skipped)
         sents = sentences(article.text)
         published = (
             article.published_at.ToDatetime(tzinfo=None)

@@ -17,11 +17,13 @@ from urllib.parse import urlsplit
 from credence.v1 import article_pb2, report_pb2, scoring_pb2
 from google.protobuf import timestamp_pb2
 
+from services.common import languages
 from services.common.domains import registrable_domain
 from services.common.errors import invalid_argument
 from services.common.metrics import REPORT_SCORE
 from services.scorer.coverage import coverage
 from services.scorer.ratings import KnownOutlets, RatingsStore
+from services.scorer.signals import language
 from services.scorer.signals.corroboration import corroboration
 from services.scorer.signals.presentation import presentation
 from services.scorer.signals.source_reputation import label_words, source_reputation
@@ -128,9 +130,10 @@ class Scorer:
     def signals(
         self, request: scoring_pb2.ScoreRequest, source: report_pb2.SourceRating
     ) -> list[report_pb2.Signal]:
-        """Every signal of the request, in report order."""
+        """Every signal of the request, in report order; those with no model for the
+        article's language are not assessed."""
         article = request.article
-        return [
+        computed = [
             source_reputation(source),
             corroboration(
                 request.claims,
@@ -143,6 +146,7 @@ class Scorer:
             transparency(article, source.domain),
             presentation(article),
         ]
+        return language.for_language(computed, article.language)
 
     def score(self, request: scoring_pb2.ScoreRequest) -> scoring_pb2.ScoreResponse:
         """The report for `request`."""
@@ -166,6 +170,8 @@ class Scorer:
             title=article.title,
             source=source,
             created_at=created,
+            language=languages.primary(article.language),
+            language_name=languages.english_name(article.language),
             coverage=coverage(
                 request.coverage,
                 request.claims,
@@ -199,6 +205,9 @@ def summarize(report: report_pb2.Report) -> str:
     for signal in available[:3]:
         reason = _key_reason(signal)
         parts.append(f"{_KIND_WORDS[signal.kind].capitalize()} {signal.score:.0f}/100: {reason}")
+    note = language.not_assessed_note(report.language)
+    if note:
+        parts.append(note)
     missing = [_KIND_WORDS[s.kind] for s in report.signals if not s.available]
     if missing:
         parts.append(

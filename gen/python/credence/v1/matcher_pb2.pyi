@@ -230,11 +230,17 @@ class MatchResponse(_message.Message):
     SEARCHES_FIELD_NUMBER: _builtins.int
     COVERAGE_FIELD_NUMBER: _builtins.int
     SEARCH_PENDING_FIELD_NUMBER: _builtins.int
+    CLAIMS_SKIPPED_REASON_FIELD_NUMBER: _builtins.int
     sentence_count: _builtins.int
     """The number of sentences the article was split into."""
     search_pending: _builtins.bool
     """True when a search is still running in the background; the report is recomputed when
     it lands.
+    """
+    claims_skipped_reason: _builtins.str
+    """Why no claims were extracted from the article's text, when the matcher did not look
+    for any: e.g. "The article is in French; claims are checked against wire reports only in
+    English for now." Empty when the claims were looked for.
     """
     @_builtins.property
     def claims(self) -> _containers.RepeatedCompositeFieldContainer[_evidence_pb2.ClaimEvidence]:
@@ -263,10 +269,11 @@ class MatchResponse(_message.Message):
         searches: _abc.Iterable[Global___SourceSearch] | None = ...,
         coverage: _abc.Iterable[_evidence_pb2.WireStory] | None = ...,
         search_pending: _builtins.bool = ...,
+        claims_skipped_reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["citation_checks", b"citation_checks", "claims", b"claims", "coverage", b"coverage", "search_pending", b"search_pending", "searches", b"searches", "sentence_count", b"sentence_count"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["citation_checks", b"citation_checks", "claims", b"claims", "claims_skipped_reason", b"claims_skipped_reason", "coverage", b"coverage", "search_pending", b"search_pending", "searches", b"searches", "sentence_count", b"sentence_count"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

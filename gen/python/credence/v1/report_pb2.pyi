@@ -389,6 +389,8 @@ class Report(_message.Message):
     CREATED_AT_FIELD_NUMBER: _builtins.int
     SUMMARY_FIELD_NUMBER: _builtins.int
     COVERAGE_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
+    LANGUAGE_NAME_FIELD_NUMBER: _builtins.int
     score: _builtins.float
     """The overall score, 0 to 100."""
     label: Global___Label.ValueType
@@ -407,6 +409,10 @@ class Report(_message.Message):
     """The article's headline."""
     summary: _builtins.str
     """A one-paragraph summary of the most important reasons."""
+    language: _builtins.str
+    """The ISO 639-1 code of the article's language, e.g. "fr"; empty when unknown."""
+    language_name: _builtins.str
+    """The article's language in English words, e.g. "French"; empty when unknown."""
     @_builtins.property
     def signals(self) -> _containers.RepeatedCompositeFieldContainer[Global___Signal]:
         """The signals the score came from."""
@@ -439,10 +445,12 @@ class Report(_message.Message):
         created_at: _timestamp_pb2.Timestamp | None = ...,
         summary: _builtins.str = ...,
         coverage: Global___Coverage | None = ...,
+        language: _builtins.str = ...,
+        language_name: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["coverage", b"coverage", "created_at", b"created_at", "source", b"source"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["canonical_url", b"canonical_url", "confidence", b"confidence", "coverage", b"coverage", "created_at", b"created_at", "domain", b"domain", "label", b"label", "model_version", b"model_version", "score", b"score", "signals", b"signals", "source", b"source", "summary", b"summary", "title", b"title", "url", b"url"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["canonical_url", b"canonical_url", "confidence", b"confidence", "coverage", b"coverage", "created_at", b"created_at", "domain", b"domain", "label", b"label", "language", b"language", "language_name", b"language_name", "model_version", b"model_version", "score", b"score", "signals", b"signals", "source", b"source", "summary", b"summary", "title", b"title", "url", b"url"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
