@@ -10,6 +10,7 @@ import grpc
 import pytest
 from credence.v1 import reliability_pb2, reliability_pb2_grpc, report_pb2
 
+from services.wire_replay import WireReplay
 from tests.conftest import Stack
 from tests.faults.conftest import RedisServer, start_fault_stack, stop_fault_stack
 from tests.faults.upstream import upstream
@@ -21,9 +22,12 @@ _ENV = {"CREDENCE_FETCH_TIMEOUT_S": "2", "CREDENCE_JOB_TIMEOUT_S": "6"}
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, wire_replay: WireReplay) -> Iterator[Stack]:
     broker = RedisServer().start()
-    running = start_fault_stack(tmp_path_factory.mktemp("deps"), broker, env=_ENV)
+    # The healthy matcher searches wire coverage (the replay) and finds none for the article:
+    # its claims are "not reported", so corroboration is available.
+    env = {**_ENV, "CREDENCE_WIRE_SEARCH": "true", "CREDENCE_GDELT_URL": wire_replay.gdelt_url}
+    running = start_fault_stack(tmp_path_factory.mktemp("deps"), broker, env=env)
     yield running
     stop_fault_stack(running)
     broker.stop()

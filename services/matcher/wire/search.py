@@ -30,6 +30,9 @@ from services.matcher.wire.query import EventQuery
 
 _LOGGER = logging.getLogger(__name__)
 
+SOURCE_TIMEOUT_S = 10.0
+"""How long one source request may take; past the article's budget it goes on in the
+background and its answer is cached and indexed for the recomputed report."""
 MAX_PAGES = 12
 """Pages read per article at most (the newest stories first)."""
 _POOL = cf.ThreadPoolExecutor(max_workers=8, thread_name_prefix="wire-search")
@@ -163,7 +166,8 @@ class WireSearch:
                 "its rate limit left no request free within the time budget",
             )
         try:
-            found = source.search(query, max(0.5, deadline - time.monotonic()))
+            # Not bounded by the article's budget: an answer that lands later is kept.
+            found = source.search(query, SOURCE_TIMEOUT_S)
         except RateLimitedError as error:
             return SourceOutcome(
                 source.name, matcher_pb2.SEARCH_STATE_RATE_LIMITED, f"rate limited: {error.detail}"
