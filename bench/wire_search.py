@@ -197,6 +197,8 @@ def print_table(results: dict[str, Any]) -> None:
         ),
         ("articles that needed a live search", "wire_live_search_share", ""),
         ("false-support rate (unrelated index)", "false_support_rate", ""),
+        ("  claims judged", "false_support_claims", ""),
+        ("  stories of other events in the index", "false_support_index_stories", ""),
     )
     for name, key, unit in rows:
         print(f"  {name:<58} {results[key]:>10} {unit}")
