@@ -13,11 +13,16 @@ this process.
 Ranking is BM25 as in the tantivy backend (k1 1.2, b 0.75, title weighing 1.5 times the
 body, each field with its own document frequencies and average length), from statistics
 that triggers keep in step with the stories (`lexeme_stats`, `corpus_stats`). Scoring every
-story that shares a word with the claim would cost a second at 100k stories, so candidates
-come only from the (term, field) pairs with the rarest terms, MaxScore-style: a story
-holding none of them cannot score more than the sum of the other pairs' upper bounds, and
-when the k-th score found beats that sum the top k is exact; otherwise one more pass with
-enough pairs to make it so.
+story that shares a word with the claim costs about a second at 100k stories (each score
+reads the story's `tsvector`), so candidates are chosen MaxScore-style. A first pass scores
+the stories holding the rarest (term, field) pairs, up to a budget of stories. A story
+holding none of them can only score by the other pairs; when the k-th score found beats
+their summed bounds, the first pass is the answer. Otherwise a second pass scores the other
+stories holding enough of the remaining terms (conjunctions) to reach the k-th score. The
+bound per pair is its weight times `_K1_BOUND`: k1 + 1 would make the top k exact, but only
+short stories repeating a word come near it, and the looser bound would score thousands of
+stories per common word; 1.0 (a single occurrence in a story of average length scores
+0.45 x 2.2) keeps the candidates to a few thousand.
 """
 
 from __future__ import annotations
@@ -46,7 +51,16 @@ _K1 = 1.2
 _B = 0.75
 _TITLE_BOOST = 1.5
 # Candidate stories the first pass may fetch, summed over the pairs it searches by.
-_CANDIDATE_BUDGET = 600
+_CANDIDATE_BUDGET = 1500
+# What a pair's weight is multiplied by at most: k1 + 1 bounds BM25's tf part exactly but
+# is reached only by short stories repeating the word; a lower bound trades exactness for
+# fewer candidates.
+_K1_BOUND = 1.0
+# The most stories a second pass scores.
+_SECOND_PASS_CAP = 3000
+# The most conjunctions of lexemes a second pass searches by (GIN evaluates each for
+# every story holding one of their lexemes).
+_MAX_CONJUNCTIONS = 48
 _TITLE_TSV = "to_tsvector('english'::regconfig, title)"
 _COLUMNS = (
     "id",
@@ -200,13 +214,19 @@ class PostgresIndex:
             if plan is None:
                 return []
             chosen = plan.first_pass()
-            rows = _scored(conn, plan, chosen, filters=filters, params=filter_params, top_k=top_k)
+            first, values = _candidates(plan.pairs[:chosen])
+            if not first:
+                return []
+            params = {**filter_params, **values}
+            rows = _scored(conn, plan, first, filters, params, top_k)
             threshold = float(rows[-1][-1]) if len(rows) == top_k else 0.0
-            if not plan.exact(chosen, threshold):
-                chosen = plan.enough_for(threshold)
-                rows = _scored(
-                    conn, plan, chosen, filters=filters, params=filter_params, top_k=top_k
-                )
+            rest = plan.covering(chosen, threshold)
+            if rest:
+                match = f"tsv @@ %(rest)s::tsquery AND NOT ({first})"
+                params["rest"] = rest
+                more = _scored(conn, plan, match, filters, params, top_k, _SECOND_PASS_CAP)
+                rows = sorted(rows + more, key=lambda row: (-float(row[-1]), str(row[0])))
+                rows = rows[:top_k]
         return [SearchHit(story=_record(row), score=float(row[-1])) for row in rows]
 
     def get(self, story_id: str) -> StoryRecord | None:
@@ -290,7 +310,7 @@ class _Pair:
 
     @property
     def bound(self) -> float:
-        return self.weight * (_K1 + 1)
+        return self.weight * _K1_BOUND
 
 
 @dataclass(frozen=True)
@@ -314,21 +334,44 @@ class _Plan:
                 return count
         return len(self.pairs)
 
-    def exact(self, chosen: int, threshold: float) -> bool:
-        """Whether no story outside the candidates of the first `chosen` pairs can beat
-        `threshold` (the k-th score found, 0 when fewer than k were)."""
-        rest = sum(p.bound for p in self.pairs[chosen:])
-        return chosen == len(self.pairs) or (threshold > 0 and threshold > rest)
+    def covering(self, chosen: int, threshold: float) -> str:
+        """A tsquery matching (beside others) every story that holds none of the first
+        `chosen` pairs yet may score `threshold` (the k-th score found, 0 when fewer than k
+        were) by the other pairs: the sets of lexemes whose remaining bounds reach it, each
+        as a conjunction. Empty when no such story can exist."""
+        left: dict[str, float] = {}
+        for pair in self.pairs[chosen:]:
+            left[pair.lexeme] = left.get(pair.lexeme, 0.0) + pair.bound
+        ranked = sorted(left.items(), key=lambda item: -item[1])
+        if threshold <= 0:
+            return _tsquery(lexeme for lexeme, _ in ranked)
+        bounds = [bound for _, bound in ranked]
+        sets = _reaching(bounds, threshold)
+        while sets is None:  # too many: ask the stories for more than the k-th score
+            threshold *= 1.25
+            sets = _reaching(bounds, threshold)
+        return " | ".join(
+            "(" + " & ".join(_quoted(ranked[i][0]) for i in found) + ")" for found in sets
+        )
 
-    def enough_for(self, threshold: float) -> int:
-        """The fewest rarest pairs whose candidates hold every story that can beat
-        `threshold`."""
-        rest = 0.0
-        for count in range(len(self.pairs), 0, -1):
-            rest += self.pairs[count - 1].bound
-            if rest >= threshold:
-                return count
-        return 0
+
+def _reaching(bounds: list[float], threshold: float) -> list[list[int]] | None:
+    """Every set of indexes into `bounds` (sorted, largest first) whose sum reaches
+    `threshold` contains one of the returned sets; None when they would be too many."""
+    suffix = [0.0] * (len(bounds) + 1)
+    for i in range(len(bounds) - 1, -1, -1):
+        suffix[i] = suffix[i + 1] + bounds[i]
+    found: list[list[int]] = []
+
+    def walk(i: int, taken: list[int], total: float) -> bool:
+        if total >= threshold:
+            found.append(taken)
+            return len(found) <= _MAX_CONJUNCTIONS
+        if i == len(bounds) or total + suffix[i] < threshold:
+            return True
+        return walk(i + 1, [*taken, i], total + bounds[i]) and walk(i + 1, taken, total)
+
+    return found if walk(0, [], 0.0) else None
 
 
 def _idf(docs: int, total: int) -> float:
@@ -369,10 +412,27 @@ def _plan(conn: psycopg.Connection[Any], text: str) -> _Plan | None:
     )
 
 
+def _quoted(lexeme: str) -> str:
+    """A lexeme as a tsquery operand, verbatim."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
 def _tsquery(lexemes: Iterable[str]) -> str:
-    """A tsquery matching any of these (already stemmed) lexemes, quoted verbatim."""
-    quoted = ("'" + x.replace("\\", "\\\\").replace("'", "''") + "'" for x in lexemes)
-    return " | ".join(dict.fromkeys(quoted))
+    """A tsquery matching any of these (already stemmed) lexemes."""
+    return " | ".join(dict.fromkeys(_quoted(x) for x in lexemes))
+
+
+def _candidates(pairs: list[_Pair]) -> tuple[str, dict[str, Any]]:
+    """The condition matching the stories that hold one of these pairs (on the title's
+    index for title pairs), with its parameters; empty when none can match."""
+    title = _tsquery(p.lexeme for p in pairs if p.title and p.docs)
+    body = _tsquery(p.lexeme for p in pairs if not p.title and p.docs)
+    matches = []
+    if title:
+        matches.append(f"{_TITLE_TSV} @@ %(title)s::tsquery")
+    if body:
+        matches.append("tsv @@ %(body)s::tsquery")
+    return " OR ".join(matches), {"title": title, "body": body}
 
 
 def _filters(
@@ -413,22 +473,17 @@ _SCORE = """(SELECT coalesce(sum(
             ) AS t)"""
 
 
-def _scored(
+def _scored(  # noqa: PLR0917 (one query's parts)
     conn: psycopg.Connection[Any],
     plan: _Plan,
-    chosen: int,
-    *,
+    match: str,
     filters: list[str],
     params: dict[str, Any],
     top_k: int,
+    cap: int | None = None,
 ) -> list[tuple[Any, ...]]:
-    """The top `top_k` rows (with their score last) among the stories holding one of the
-    first `chosen` pairs, filtered."""
-    pairs = plan.pairs[:chosen]
-    title = _tsquery(p.lexeme for p in pairs if p.title and p.docs)
-    body = _tsquery(p.lexeme for p in pairs if not p.title and p.docs)
-    if not title and not body:
-        return []
+    """The top `top_k` rows (with their score last) among the stories that `match`,
+    filtered (the first `cap` of them found, when given)."""
     values: dict[str, Any] = {
         **params,
         "title_weights": plan.title_weights,
@@ -440,18 +495,14 @@ def _scored(
         "body_norm": plan.body_norm,
         "top_k": top_k,
     }
-    matches = []
-    if title:
-        matches.append(f"{_TITLE_TSV} @@ %(title)s::tsquery")
-        values["title"] = title
-    if body:
-        matches.append("tsv @@ %(body)s::tsquery")
-        values["body"] = body
-    where = [f"({' OR '.join(matches)})"]
-    where.extend(filters)
+    where = " AND ".join([f"({match})", *filters])
+    found = f"SELECT * FROM stories WHERE {where}"
+    if cap is not None:
+        found += " LIMIT %(cap)s"
+        values["cap"] = cap
     sql = (
-        f"SELECT {_SELECT}, score FROM (SELECT s.*, {_SCORE} AS score FROM stories AS s"
-        f" WHERE {' AND '.join(where)}) AS c ORDER BY score DESC, id LIMIT %(top_k)s"
+        f"SELECT {_SELECT}, score FROM (SELECT s.*, {_SCORE} AS score FROM ({found}) AS s)"
+        " AS c ORDER BY score DESC, id LIMIT %(top_k)s"
     )
     return [tuple(r) for r in conn.execute(sql.encode(), values).fetchall()]
 
