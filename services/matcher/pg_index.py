@@ -326,12 +326,12 @@ class _Plan:
 
     def first_pass(self) -> int:
         """How many of the rarest pairs the first pass searches by: as many as fit the
-        candidate budget, at least one."""
+        candidate budget, at least one held by some story."""
         total = 0
         for count, pair in enumerate(self.pairs):
-            total += pair.docs
-            if total > _CANDIDATE_BUDGET and count > 0:
+            if total > 0 and total + pair.docs > _CANDIDATE_BUDGET:
                 return count
+            total += pair.docs
         return len(self.pairs)
 
     def covering(self, chosen: int, threshold: float) -> str:
