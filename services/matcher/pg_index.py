@@ -222,10 +222,11 @@ class PostgresIndex:
             threshold = float(rows[-1][-1]) if len(rows) == top_k else 0.0
             rest = plan.covering(chosen, threshold)
             if rest:
-                match = f"tsv @@ %(rest)s::tsquery AND NOT ({first})"
                 params["rest"] = rest
+                match = "tsv @@ %(rest)s::tsquery"
                 more = _scored(conn, plan, match, filters, params, top_k, _SECOND_PASS_CAP)
-                rows = sorted(rows + more, key=lambda row: (-float(row[-1]), str(row[0])))
+                unique = {str(row[0]): row for row in [*rows, *more]}
+                rows = sorted(unique.values(), key=lambda row: (-float(row[-1]), str(row[0])))
                 rows = rows[:top_k]
         return [SearchHit(story=_record(row), score=float(row[-1])) for row in rows]
 
