@@ -1,7 +1,7 @@
 """Retrieval quality through `WireIndex.search` alone, for each backend on the same stories:
-the tantivy folder (BM25) and PostgreSQL (`ts_rank_cd`). `credence eval retrieve` ranks
-verified claims with its own in-memory index and fused similarities, so it cannot tell the
-backends apart; this does.
+the tantivy folder (BM25) and PostgreSQL (BM25 in SQL over candidates from the rarest query
+terms). `credence eval retrieve` ranks verified claims with its own in-memory index and
+fused similarities, so it cannot tell the backends apart; this does.
 
 - CheckThat! 2020 task 2: the verified claims are the stories, each tweet (train and dev)
   the query; MAP@5 and recall@10 against the gold pairs.

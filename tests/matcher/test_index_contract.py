@@ -33,7 +33,8 @@ def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[WireIndex]
         return
     url = request.getfixturevalue("pg_url")
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS stories, schema_migrations")
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
     index = open_index(url, pool_size=2)
     assert isinstance(index, PostgresIndex)
     yield index

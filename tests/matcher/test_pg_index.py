@@ -1,6 +1,7 @@
 """What only the PostgreSQL backend has: schema migrations (from an empty database and from
-the previous version, once each, safe when processes start together), several processes
-writing and searching one index, and a clear error when the server is away."""
+the previous versions, once each, safe when processes start together), ranking statistics
+kept by triggers, BM25 ranking like tantivy's and its two candidate passes, several
+processes writing and searching one index, and a clear error when the server is away."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from services.common.config import Settings
+from services.matcher import pg_index
 from services.matcher.index import TantivyIndex, open_index
 from services.matcher.pg_index import IndexUnavailableError, PostgresIndex
 from services.matcher.pg_migrations import migrate, migrations
@@ -161,3 +164,95 @@ def test_dates_are_stored_in_utc(db_url: str) -> None:
         assert got is not None and got.published_at == datetime(2024, 1, 2, tzinfo=UTC)
     finally:
         index.close()
+
+
+def _statistics(url: str) -> tuple[tuple[int, int, int], dict[str, tuple[int, int]]]:
+    """The corpus totals and each lexeme's (title, body) document frequencies."""
+    with psycopg.connect(url) as conn:
+        totals = conn.execute(
+            "SELECT stories, title_tokens, body_tokens FROM corpus_stats"
+        ).fetchone()
+        lexemes = conn.execute(
+            "SELECT lexeme, title_docs, body_docs FROM lexeme_stats"
+            " WHERE title_docs > 0 OR body_docs > 0"
+        ).fetchall()
+    assert totals is not None
+    return (totals[0], totals[1], totals[2]), {r[0]: (r[1], r[2]) for r in lexemes}
+
+
+def test_migrating_from_version_2_counts_the_stories_held(db_url: str) -> None:
+    first = KREMLIN_STORIES[0]
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        assert migrate(conn, up_to=2) == [1, 2]
+        conn.execute(
+            "INSERT INTO stories (id, outlet, outlet_key, source, url, title, body,"
+            " content_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (first.id, first.outlet, "reuters", first.source, first.url, first.title,
+             first.body, first.content_hash),
+        )  # fmt: skip
+    index = PostgresIndex(db_url, pool_size=1)
+    try:
+        totals, lexemes = _statistics(db_url)
+        assert totals[0] == 1 and totals[1] > 0 and totals[2] > totals[1]
+        assert lexemes["kremlin"] == (1, 1) and lexemes["putin"] == (1, 1)
+        assert index.search("Putin drones Kremlin", 1)[0].story.id == first.id
+    finally:
+        index.close()
+
+
+def test_statistics_follow_inserts_and_deletes(db_url: str) -> None:
+    index = PostgresIndex(db_url, pool_size=1)
+    try:
+        index.add(KREMLIN_STORIES)
+        index.add(KREMLIN_STORIES[:2])  # duplicates change nothing
+        totals, lexemes = _statistics(db_url)
+        assert totals[0] == len(KREMLIN_STORIES)
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM stories WHERE id = %s", (KREMLIN_STORIES[0].id,))
+            after_delete = _statistics(db_url)
+            conn.execute("SELECT credence_recount_statistics()")
+        assert after_delete[0][0] == len(KREMLIN_STORIES) - 1
+        assert after_delete[1]["kremlin"][0] == lexemes["kremlin"][0] - 1
+        assert after_delete == _statistics(db_url)
+    finally:
+        index.close()
+
+
+def test_two_passes_find_what_scoring_every_match_finds(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = PostgresIndex(db_url, pool_size=1)
+    queries = [
+        "Peskov said Ukraine acted on U.S. orders",
+        "Putin drones Kremlin attack",
+        "interest rates Kremlin",
+        "Russia says Ukraine",
+    ]
+    try:
+        index.add(KREMLIN_STORIES)
+        monkeypatch.setattr(pg_index, "_CANDIDATE_BUDGET", 10**9)
+        everything = {q: index.search(q, 3) for q in queries}
+        # The exact bound and the smallest first pass: the second pass must make up for it.
+        monkeypatch.setattr(pg_index, "_CANDIDATE_BUDGET", 0)
+        monkeypatch.setattr(pg_index, "_K1_BOUND", pg_index._K1 + 1)
+        for query, expected in everything.items():
+            got = index.search(query, 3)
+            assert [h.story.id for h in got] == [h.story.id for h in expected], query
+            assert [h.score for h in got] == pytest.approx([h.score for h in expected])
+    finally:
+        index.close()
+
+
+def test_ranks_like_tantivy_bm25(db_url: str, tmp_path: Path) -> None:
+    postgres, tantivy = PostgresIndex(db_url, pool_size=1), TantivyIndex(tmp_path / "index")
+    try:
+        for index in (postgres, tantivy):
+            index.add(KREMLIN_STORIES)
+        for query in ("Peskov said Ukraine acted on U.S. orders", "drones over the Kremlin"):
+            ours, theirs = postgres.search(query, 5), tantivy.search(query, 5)
+            assert [h.story.id for h in ours] == [h.story.id for h in theirs], query
+            assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], rel=0.1), (
+                query
+            )
+    finally:
+        postgres.close()
