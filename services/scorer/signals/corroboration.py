@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from credence.v1 import evidence_pb2, matcher_pb2, report_pb2
 
@@ -97,11 +98,19 @@ def _stories(item: evidence_pb2.ClaimEvidence) -> list[evidence_pb2.Evidence]:
     return [e for e in item.evidence if e.stance in wanted][:_MAX_EVIDENCE_PER_CLAIM]
 
 
+def site_of(story: evidence_pb2.WireStory) -> str:
+    """The publishing site as readers know it: its host without "www." ("abcnews.go.com")."""
+    host = (urlsplit(story.url).hostname or "").removeprefix("www.")
+    return host or story.publisher_domain
+
+
 def outlet_name(story: evidence_pb2.WireStory) -> str:
     """ "Reuters (via irishexaminer.com)" for a syndicated copy, else the outlet."""
-    if story.wire_origin and story.publisher_domain:
-        return f"{story.wire_origin} (via {story.publisher_domain})"
-    return story.outlet or story.publisher_domain or "a wire report"
+    if story.wire_origin and (story.publisher_domain or story.url):
+        return f"{story.wire_origin} (via {site_of(story)})"
+    if story.outlet and story.outlet != story.publisher_domain:
+        return story.outlet
+    return site_of(story) or story.outlet or "a wire report"
 
 
 def _link(story: evidence_pb2.WireStory) -> report_pb2.EvidenceLink:
