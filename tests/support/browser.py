@@ -6,8 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
-
+from tests.support.needs import BROWSER_INSTALL, missing
 from tests.support.processes import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -24,5 +23,5 @@ def ensure_chromium() -> Path:
             text=True,
         )
         if done.returncode != 0:
-            pytest.skip(f"chromium is not installed and could not be: {done.stderr[-500:]}")
+            missing(f"chromium (install failed: {done.stderr[-500:]})", BROWSER_INSTALL)
     return CHROMIUM
