@@ -44,8 +44,12 @@ test: install redis
 	if [ "$${CI:-}" = true ]; then $(MAKE) --no-print-directory install-train; fi
 	$(BIN)/pytest -q -p no:cacheprovider
 
-run: install redis
+# The broker Redis of `make run` persists queued jobs (append-only file in var/redis).
+run: install
 	mkdir -p var
+	REDIS_AOF_DIR=var/redis VENV=$(VENV) tools/ensure_redis.sh
+	@[ "$${CREDENCE_REQUIRE_API_KEY:-false}" = true ] || echo "make run: API keys are NOT required" \
+	  "(every listener is on loopback); set CREDENCE_REQUIRE_API_KEY=true to require them" >&2
 	PATH="$(abspath $(BIN)):$$PATH" CREDENCE_LOG_JSON=$${CREDENCE_LOG_JSON:-true} $(BIN)/honcho -f deploy/Procfile -d . start
 
 proto: install
