@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import redis
 
 from services.common.cache import RedisCache
 from services.common.errors import CredenceError
@@ -17,19 +18,29 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def test_sentinel_url_is_parsed() -> None:
-    hosts, db, master = _sentinel_parts("sentinel://a:26379,b:26380/2?master=credence-broker")
+    hosts, db, master, password = _sentinel_parts(
+        "sentinel://a:26379,b:26380/2?master=credence-broker"
+    )
     assert hosts == [("a", 26379), ("b", 26380)] and db == 2 and master == "credence-broker"
+    assert password is None
+    hosts, db, master, password = _sentinel_parts(
+        "sentinel://:s%40cret@a:26379,b/0?master=credence-broker"
+    )
+    assert hosts == [("a", 26379), ("b", 26379)] and db == 0 and password == "s@cret"
     with pytest.raises(ValueError, match="master"):
         _sentinel_parts("sentinel://a:26379/2")
 
 
 def test_state_store_through_a_real_sentinel(tmp_path: Path) -> None:
+    """The master requires a password (as deployed): the URL carries it to the master."""
     with redis_instance() as redis_port:
+        redis.Redis(port=redis_port).config_set("requirepass", "s3cret")
         sentinel_port = free_port()
         conf = tmp_path / "sentinel.conf"
         conf.write_text(
             f"port {sentinel_port}\nbind 127.0.0.1\n"
             f"sentinel monitor credence-broker 127.0.0.1 {redis_port} 1\n"
+            "sentinel auth-pass credence-broker s3cret\n"
         )
         proc = subprocess.Popen(
             [redis_server_binary(), str(conf), "--sentinel"],
@@ -38,7 +49,7 @@ def test_state_store_through_a_real_sentinel(tmp_path: Path) -> None:
         )
         try:
             store = RedisCache(
-                f"sentinel://127.0.0.1:{sentinel_port}/2?master=credence-broker",
+                f"sentinel://:s3cret@127.0.0.1:{sentinel_port}/2?master=credence-broker",
                 timeout_s=2.0,
                 degrade=False,
             )
