@@ -14,6 +14,21 @@ export class CredenceApiError extends Error {
   }
 }
 
+/** True when an API key may be sent to `serverUrl`: over https, or over http only to this
+ * machine (loopback), where no network can read it. */
+export function keyMayTravelTo(serverUrl) {
+  let url;
+  try {
+    url = new URL(serverUrl);
+  } catch {
+    return false;
+  }
+  if (url.protocol === "https:") return true;
+  const host = url.hostname;
+  const loopback = host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+  return url.protocol === "http:" && loopback;
+}
+
 /** Calls one unary RPC; resolves to the response message as JSON. */
 export async function call(method, message, timeoutMs = 30000) {
   const { serverUrl, apiKey } = await getSettings();
@@ -22,7 +37,16 @@ export async function call(method, message, timeoutMs = 30000) {
     "Connect-Protocol-Version": "1",
     "Connect-Timeout-Ms": String(timeoutMs),
   };
-  if (apiKey) headers["X-Api-Key"] = apiKey;
+  if (apiKey) {
+    if (!keyMayTravelTo(serverUrl)) {
+      throw new CredenceApiError(
+        "failed_precondition",
+        `Not sending the API key to ${serverUrl} over plain http: use https`,
+        "API_KEY_NEEDS_HTTPS",
+      );
+    }
+    headers["X-Api-Key"] = apiKey;
+  }
   let response;
   try {
     response = await fetch(`${serverUrl}/${SERVICE}/${method}`, {
