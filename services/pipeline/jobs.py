@@ -1,8 +1,16 @@
 """Job records: a job's state, stage, failure reason and report, kept in the state Redis as
 a serialized GetReportResponse so GetReport, the waiting front door and the tasks share one
-truth."""
+truth.
+
+Every change is a compare-and-set on the stored bytes (a Lua script on the server), retried
+on conflict, so two writers (a stage finishing and a worker-loss handler failing the job)
+cannot overwrite each other: the first terminal state (DONE or FAILED) wins and later
+changes are refused. The single-flight lock of a report holds the id of the job computing
+it, and only that job may release it (`release_lock`)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from credence.v1 import reliability_pb2, report_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -11,6 +19,15 @@ from services.common.cache import Cache
 from services.pipeline.keys import job_key
 
 JobState = reliability_pb2.JobState
+Record = reliability_pb2.GetReportResponse
+
+# Conflicting writers of one job are a handful of tasks at most; past this many lost races
+# something is wrong, and the error says so.
+_MAX_CAS_ATTEMPTS = 50
+
+
+class JobConflictError(RuntimeError):
+    """A job record kept changing under a writer (more races than any real job has)."""
 
 
 def _now() -> Timestamp:
@@ -44,34 +61,67 @@ class JobRecords:
 
     def running(self, job_id: str, stage: str) -> bool:
         """Marks the job running in `stage`; False (and no change) when it already finished."""
-        record = self.get(job_id) or self.create(job_id)
-        if is_finished(record):
-            return False
-        record.job.state = reliability_pb2.JOB_STATE_RUNNING
-        record.job.stage = stage
-        self._write(record)
-        return True
 
-    def done(self, job_id: str, report: report_pb2.Report) -> None:
-        record = self.get(job_id) or self.create(job_id)
-        record.job.state = reliability_pb2.JOB_STATE_DONE
-        record.job.finished_at.CopyFrom(_now())
-        record.job.error_reason = ""
-        record.job.error_message = ""
-        record.report.CopyFrom(report)
-        self._write(record)
+        def change(record: Record) -> bool:
+            if is_finished(record):
+                return False
+            record.job.state = reliability_pb2.JOB_STATE_RUNNING
+            record.job.stage = stage
+            return True
 
-    def failed(self, job_id: str, stage: str, reason: str, message: str) -> None:
-        record = self.get(job_id) or self.create(job_id)
-        record.job.state = reliability_pb2.JOB_STATE_FAILED
-        record.job.stage = stage
-        record.job.error_reason = reason
-        record.job.error_message = message
-        record.job.finished_at.CopyFrom(_now())
-        self._write(record)
+        return self._update(job_id, change)
+
+    def done(self, job_id: str, report: report_pb2.Report) -> bool:
+        """Marks the job done with `report`; False when it had already finished."""
+
+        def change(record: Record) -> bool:
+            if is_finished(record):
+                return False
+            record.job.state = reliability_pb2.JOB_STATE_DONE
+            record.job.finished_at.CopyFrom(_now())
+            record.job.error_reason = ""
+            record.job.error_message = ""
+            record.report.CopyFrom(report)
+            return True
+
+        return self._update(job_id, change)
+
+    def failed(self, job_id: str, stage: str, reason: str, message: str) -> bool:
+        """Marks the job failed with a reason; False when it had already finished."""
+
+        def change(record: Record) -> bool:
+            if is_finished(record):
+                return False
+            record.job.state = reliability_pb2.JOB_STATE_FAILED
+            record.job.stage = stage or record.job.stage
+            record.job.error_reason = reason
+            record.job.error_message = message
+            record.job.finished_at.CopyFrom(_now())
+            return True
+
+        return self._update(job_id, change)
+
+    def _update(self, job_id: str, change: Callable[[Record], bool]) -> bool:
+        """Applies `change` to the current record by compare-and-set, re-reading and
+        re-applying it after a lost race; False when `change` declines."""
+        key = job_key(job_id)
+        for _ in range(_MAX_CAS_ATTEMPTS):
+            raw = self._store.get(key)
+            record = _parse(raw) or _new_record(job_id)
+            if not change(record):
+                return False
+            if self._store.compare_and_set(key, raw, record.SerializeToString(), self._ttl_s):
+                return True
+        raise JobConflictError(f"job {job_id}: record changed {_MAX_CAS_ATTEMPTS} times in a row")
 
     def _write(self, record: reliability_pb2.GetReportResponse) -> None:
         self._store.set(job_key(record.job.id), record.SerializeToString(), self._ttl_s)
+
+
+def release_lock(store: Cache, key: str, job_id: str) -> bool:
+    """Releases the single-flight lock `key` if `job_id` holds it (atomically checked on the
+    server); a lock since taken over by another job is left alone. True when released."""
+    return store.delete_if(key, job_id.encode())
 
 
 def _new_record(job_id: str) -> reliability_pb2.GetReportResponse:
