@@ -80,4 +80,4 @@ def _worker_logging(**_: Any) -> None:
     configure_logging("worker", settings.log_level, settings.log_json)
 
 
-from services.pipeline import telemetry  # noqa: E402, F401  (connects the Celery signal handlers)
+from services.pipeline import job_guard, telemetry  # noqa: E402, F401  (Celery signal handlers)
