@@ -19,6 +19,7 @@ from services.common.errors import from_rpc_error
 from tests.conftest import Stack
 from tests.faults.conftest import (
     RedisServer,
+    finished,
     start_fault_stack,
     start_worker,
     stop_fault_stack,
@@ -26,7 +27,7 @@ from tests.faults.conftest import (
 from tests.faults.upstream import upstream
 from tests.support.processes import wait_until
 
-pytestmark = [pytest.mark.faults, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +61,12 @@ def test_broker_down_is_unavailable_and_jobs_resume_after_restart(
             request = reliability_pb2.ScoreUrlRequest(url=f"{base}/news/{name}")
             return front.ScoreUrl(request, timeout=timeout)
 
-        assert score("before", 30).job.state == reliability_pb2.JOB_STATE_DONE, stack.logs()
+        before = finished(front, score("before", 60).job)
+        assert before.job.state == reliability_pb2.JOB_STATE_DONE, stack.logs()
 
         broker.stop()
         with pytest.raises(grpc.RpcError) as caught:
-            score("while-down", 15)
+            score("while-down", 60)
         error = from_rpc_error(caught.value)
         assert error.code == grpc.StatusCode.UNAVAILABLE, error
         assert error.reason == "BROKER_UNAVAILABLE"
@@ -78,7 +80,8 @@ def test_broker_down_is_unavailable_and_jobs_resume_after_restart(
                 assert from_rpc_error(failure).code == grpc.StatusCode.UNAVAILABLE
                 return None
 
-        reply = wait_until(score_after_restart, "a job accepted after the broker restart", 120)
+        accepted = wait_until(score_after_restart, "a job accepted after the broker restart", 180)
+        reply = finished(front, accepted.job)
         assert reply.job.state == reliability_pb2.JOB_STATE_DONE, stack.logs()
         assert reply.report.title.startswith("City council approves")
 

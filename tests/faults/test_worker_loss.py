@@ -3,6 +3,7 @@ and completes there, once."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,13 +16,17 @@ from tests.faults.conftest import RedisServer, start_fault_stack, stop_fault_sta
 from tests.faults.upstream import upstream
 from tests.support.processes import wait_until
 
-pytestmark = [pytest.mark.faults, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(600)]
 
-# Short limits so a dead worker's task is redelivered within seconds, not minutes.
+# Short limits so a dead worker's task is redelivered within half a minute, not minutes,
+# yet long enough that a loaded machine never hits them before the test kills the worker;
+# the job's own deadline outlasts the redelivery.
 _ENV = {
-    "CREDENCE_TASK_SOFT_TIME_LIMIT_S": "6",
-    "CREDENCE_TASK_TIME_LIMIT_S": "8",
-    "CREDENCE_VISIBILITY_TIMEOUT_S": "13",
+    "CREDENCE_TASK_SOFT_TIME_LIMIT_S": "20",
+    "CREDENCE_TASK_TIME_LIMIT_S": "25",
+    "CREDENCE_VISIBILITY_TIMEOUT_S": "30",
+    "CREDENCE_FETCH_TIMEOUT_S": "20",
+    "CREDENCE_JOB_TIMEOUT_S": "240",
 }
 
 
@@ -39,8 +44,8 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def _worker_running_fetch(stack: Stack) -> str:
     def running() -> str | None:
         for name in ("worker0", "worker1"):
-            log = stack.processes[name].log()
-            if "credence.fetch" in log and "received" in log:
+            lines = stack.processes[name].log().splitlines()
+            if any("credence.fetch[" in line and "received" in line for line in lines):
                 return name
         return None
 
@@ -53,15 +58,16 @@ def _done_count(path: Path) -> int:
 
 def test_killed_worker_job_completes_once_on_the_other(two_workers: Stack) -> None:
     stack = two_workers
+    gate = threading.Event()  # the page answers only once the victim is dead
     with (
-        upstream(delay_s=3.0) as (base, counts),
+        upstream(delay_s=120.0, gate=gate) as (base, counts),
         grpc.insecure_channel(stack.scorer_addr) as channel,
     ):
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         url = f"{base}/slow/worker-loss"
 
         def submitted() -> reliability_pb2.ScoreUrlResponse | None:
-            try:  # the page answers after 3 s, so the call returns the pending job
+            try:  # the page holds the fetch, so the call returns the pending job
                 return front.ScoreUrl(reliability_pb2.ScoreUrlRequest(url=url), timeout=1)
             except grpc.RpcError as error:  # a loaded machine: join the same job again
                 assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED, error
@@ -75,6 +81,7 @@ def test_killed_worker_job_completes_once_on_the_other(two_workers: Stack) -> No
         wait_until(lambda: counts["/slow/worker-loss"], "the fetch to reach the page")
         assert counts["/slow/worker-loss"] == 1
         stack.processes[victim].kill_group()
+        gate.set()  # the redelivered fetch gets the page at once
 
         def finished() -> reliability_pb2.GetReportResponse | None:
             record = front.GetReport(
