@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum
 SAMPLE_URL := https://www.globalresearch.ca/kremlin-under-drone-attack-failed-attempt-assassinate-president-putin/5817979
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: lock install install-train demo test run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance index clean
+.PHONY: lock install install-train demo test run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance train-domain-estimate index clean
 
 install: $(STAMP)
 
@@ -33,10 +33,20 @@ lock: install
 redis: install
 	VENV=$(VENV) tools/ensure_redis.sh
 
+# The sample's wire coverage is searched in a recorded snapshot (May 2023) served on loopback
+# by services.wire_replay, stopped when the demo ends, however it ends.
 demo: install
 	data="$$($(PY) -c 'from services.common.config import get_settings; print(get_settings().data_dir)')"; \
 	  test -d "$$data/samples" || { echo "no data folder at $$data: run '$(BIN)/credence ratings download' or set CREDENCE_DATA_DIR" >&2; exit 1; }; \
-	  $(BIN)/credence score "$$data/samples/globalresearch-kremlin-drone-2023.txt" --url "$(SAMPLE_URL)"
+	  ready_dir="$$(mktemp -d)"; ready="$$ready_dir/url"; \
+	  $(PY) -m services.wire_replay --data-dir "$$data" --port 0 --ready-file "$$ready" & replay=$$!; \
+	  trap 'kill $$replay 2>/dev/null; wait $$replay 2>/dev/null; rm -rf "$$ready_dir"' EXIT; \
+	  for _ in $$(seq 300); do test -s "$$ready" && break; kill -0 $$replay 2>/dev/null || break; sleep 0.1; done; \
+	  test -s "$$ready" || { echo "the wire replay did not start (see above)" >&2; exit 1; }; \
+	  wire="$$(cat "$$ready")"; \
+	  echo "Wire coverage in this demo comes from a recorded snapshot of May 2023 (wire/ in the data folder), not from the live GDELT or NYT services."; \
+	  CREDENCE_GDELT_URL="$$wire/api/v2/doc/doc" CREDENCE_WIRE_PAGE_MIRROR="$$wire/page?url=" CREDENCE_ALLOW_LOOPBACK=true \
+	    $(BIN)/credence score "$$data/samples/globalresearch-kremlin-drone-2023.txt" --url "$(SAMPLE_URL)"
 
 # Under CI nothing may skip (tests/support/needs.py), so CI also installs the train extra.
 test: install redis
@@ -50,7 +60,9 @@ run: install
 	REDIS_AOF_DIR=var/redis VENV=$(VENV) tools/ensure_redis.sh
 	@[ "$${CREDENCE_REQUIRE_API_KEY:-false}" = true ] || echo "make run: API keys are NOT required" \
 	  "(every listener is on loopback); set CREDENCE_REQUIRE_API_KEY=true to require them" >&2
-	PATH="$(abspath $(BIN)):$$PATH" CREDENCE_LOG_JSON=$${CREDENCE_LOG_JSON:-true} $(BIN)/honcho -f deploy/Procfile -d . start
+	index_url="$$($(PY) tools/index_db.py)"; \
+	  PATH="$(abspath $(BIN)):$$PATH" CREDENCE_INDEX_URL="$$index_url" \
+	  CREDENCE_LOG_JSON=$${CREDENCE_LOG_JSON:-true} $(BIN)/honcho -f deploy/Procfile -d . start
 
 proto: install
 	$(PY) tools/gen_protos.py
@@ -62,6 +74,8 @@ lint: install tools/node_modules/.bin/buf
 	$(BIN)/ruff check services tests tools bench
 	$(BIN)/ruff format --check services tests tools bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/vulture services tools/vulture_whitelist.py --min-confidence 60
 	cd protos && ../tools/node_modules/.bin/buf lint
 	$(PY) tools/gen_protos.py --check
 
@@ -83,6 +97,9 @@ train-retrieval: install-train
 
 train-stance: install
 	$(PY) -m services.matcher.training.stance
+
+train-domain-estimate: install
+	$(PY) -m services.scorer.ratings.train_estimate
 
 index: install
 	$(BIN)/credence index build

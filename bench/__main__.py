@@ -13,7 +13,13 @@ synthetic 100,000-story wire index and measures:
 
 Then, in-process and without the stack, the matcher's scaling (bench/matcher_scale.py):
 per-claim match latency at 10k, 100k and 1M indexed stories, ingest rate, index bytes per
-story and resident memory.
+story and resident memory; then, when PostgreSQL answers, the same sizes on the PostgreSQL
+backend beside tantivy (bench/pg_scale.py) and both backends' retrieval quality
+(bench/index_quality.py).
+
+Then wire evidence on demand against the replay of recorded coverage (bench/wire_search.py):
+the extra latency of the search, the per-query cache on follow-up articles, the share of
+articles that needed a live search, and the false-support rate.
 
 Then the fetcher in its own process (bench/bench_extract.py): Extract pages per second
 against calling trafilatura directly on the same pages, and Fetch p50/p99 from a local
@@ -39,7 +45,7 @@ import redis.asyncio as aioredis
 from credence.v1 import reliability_pb2, reliability_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from bench import bench_extract, matcher_scale
+from bench import bench_extract, index_quality, matcher_scale, pg_scale, wire_search
 from bench.stack import BenchStack, bench_stack
 from bench.stats import percentile, summary_ms
 from bench.wire_index import ensure_index
@@ -66,7 +72,7 @@ async def measure_floor(stack: BenchStack, value: bytes, count: int) -> list[flo
     """Health Check + Redis GET, one after the other, `count` times."""
     client = aioredis.Redis(port=stack.redis_port, db=1)
     await client.set("bench:floor", value)
-    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+    async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         request = health_pb2.HealthCheckRequest()
         latencies = []
@@ -82,7 +88,7 @@ async def measure_floor(stack: BenchStack, value: bytes, count: int) -> list[flo
 
 async def measure_cached(stack: BenchStack, url: str, count: int) -> list[float]:
     """Cached ScoreUrl, one after the other, `count` times (after one call that caches)."""
-    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+    async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         request = reliability_pb2.ScoreUrlRequest(url=url)
         first = await front.ScoreUrl(request, timeout=120)
@@ -113,14 +119,14 @@ async def _score_article(front: Any, text: str, run: str, index: int) -> float:
 async def measure_pipeline(stack: BenchStack, text: str, count: int) -> list[float]:
     """Uncached ScoreArticle one at a time."""
     run = uuid.uuid4().hex[:8]
-    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+    async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         return [await _score_article(front, text, run, i) for i in range(count)]
 
 
 async def warm_up(stack: BenchStack, text: str, count: int = 2) -> None:
     """Runs a few articles first: models, index readers and connections get loaded."""
-    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+    async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         run = uuid.uuid4().hex[:8]
         for i in range(count):
@@ -130,7 +136,7 @@ async def warm_up(stack: BenchStack, text: str, count: int = 2) -> None:
 async def measure_throughput(stack: BenchStack, text: str, count: int, clients: int) -> float:
     """Articles per second through the pipeline with `clients` concurrent callers."""
     run = uuid.uuid4().hex[:8]
-    async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+    async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         queue = list(range(count))
 
@@ -163,7 +169,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     ):
         print("stack up; measuring the floor and the cached path ...", flush=True)
         cached = await measure_cached(stack, f"{base}/bench/sample", args.requests)
-        async with grpc.aio.insecure_channel(stack.scorer_addr) as channel:
+        async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
             front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
             reply = await front.ScoreUrl(
                 reliability_pb2.ScoreUrlRequest(url=f"{base}/bench/sample"), timeout=10
@@ -272,6 +278,17 @@ def main() -> None:
         print("\nmatcher scaling ...", flush=True)
         results.update(matcher_scale.run(sizes))
         matcher_scale.print_table(results, sizes)
+        if pg_scale.server_answers():
+            print("\nwire index on PostgreSQL beside tantivy ...", flush=True)
+            results.update(pg_scale.run(sizes))
+            pg_scale.print_table(results, sizes)
+            results.update(index_quality.run())
+            index_quality.print_table(results)
+        else:
+            print(f"\nno PostgreSQL at {pg_scale.SERVER_URL}: its figures are skipped")
+    print("\nwire evidence on demand (recorded coverage on loopback) ...", flush=True)
+    results.update(wire_search.run())
+    wire_search.print_table(results)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     shown = args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output

@@ -144,7 +144,7 @@ async def _main(args: argparse.Namespace) -> LoadReport:
 
     index_dir = _REPO / "var" / "bench-index"
     with bench_stack(index_dir, workers=2) as stack:
-        return await run_load(stack.scorer_addr, text, **options)
+        return await run_load(stack.gateway_addr, text, **options)
 
 
 def main() -> None:

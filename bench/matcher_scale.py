@@ -92,13 +92,13 @@ def _build(size: int, bulk: bool) -> dict[str, Any]:
             old.unlink()
     base = _base_stories(get_settings().data_dir)  # read before the clock starts
     start = time.perf_counter()
-    index = open_index(path)
+    index = TantivyIndex(path)
     if bulk:
         # One writer, a large heap, one commit: the way to load a big archive in one go.
         # The synthetic stories are distinct by construction, so no duplicate checks.
         writer = index._index.writer(_BULK_HEAP, 2)
         for story in _stories(base, size):
-            writer.add_document(TantivyIndex._document(story))
+            writer.add_document(index._document(story))
         writer.commit()
         writer.wait_merging_threads()
         index._index.reload()

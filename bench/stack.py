@@ -1,6 +1,6 @@
 """The stack the benchmarks run against, started on loopback as separate processes (one
-private Redis, fetcher, matcher, scorer, Celery workers of concurrency 1), each service with
-its own /metrics port so the benchmark can read how long the stages themselves worked."""
+private Redis, fetcher, matcher, scorer, gateway, Celery workers of concurrency 1), each service
+with its own /metrics port so the benchmark can read how long the stages themselves worked."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.processes import (
+    GRPC_SERVICES,
+    SERVICE_ADDR_KEYS,
     Process,
     base_env,
     free_port,
@@ -24,7 +26,7 @@ from tests.support.processes import (
     worker_args,
 )
 
-SERVICES = ("fetcher", "matcher", "scorer")
+SERVICES = GRPC_SERVICES
 
 
 @dataclass
@@ -38,8 +40,9 @@ class BenchStack:
     metrics_ports: dict[str, int] = field(default_factory=dict)
 
     @property
-    def scorer_addr(self) -> str:
-        return self.env["CREDENCE_SCORER_ADDR"]
+    def gateway_addr(self) -> str:
+        """The public ReliabilityService."""
+        return self.env["CREDENCE_GATEWAY_ADDR"]
 
     def add_worker(self) -> str:
         """Starts one more Celery worker (concurrency 1); returns its name."""
@@ -97,7 +100,7 @@ def bench_stack(index_dir: Path, workers: int = 1) -> Iterator[BenchStack]:
                 )
             for _ in range(workers):
                 stack.add_worker()
-            for key in ("CREDENCE_FETCHER_ADDR", "CREDENCE_MATCHER_ADDR", "CREDENCE_SCORER_ADDR"):
+            for key in SERVICE_ADDR_KEYS:
                 wait_serving(env[key], timeout_s=180)
             yield stack
         finally:

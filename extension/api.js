@@ -1,9 +1,11 @@
-// Calls to the Credence edge (ReliabilityService over the Connect protocol, JSON). Used only
-// when the reader opens the popup or asks for an analysis.
+// Calls to the Credence edge: ReliabilityService over the Connect protocol (JSON), and the
+// edge's feedback route. Used only when the reader opens the popup, asks for an analysis, or
+// sends feedback. The API key goes only over https, or over http to this computer.
 
 import { getSettings } from "./settings.js";
 
 const SERVICE = "credence.v1.ReliabilityService";
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 /** A Connect error from the edge, with its ErrorInfo reason. */
 export class CredenceApiError extends Error {
@@ -14,49 +16,42 @@ export class CredenceApiError extends Error {
   }
 }
 
-/** True when an API key may be sent to `serverUrl`: over https, or over http only to this
- * machine (loopback), where no network can read it. */
-export function keyMayTravelTo(serverUrl) {
-  let url;
+/** True when an API key may be sent to `origin`: https, or http to a loopback address. */
+export function keyAllowedOver(origin) {
   try {
-    url = new URL(serverUrl);
+    const url = new URL(origin);
+    return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.test(url.hostname));
   } catch {
     return false;
   }
-  if (url.protocol === "https:") return true;
-  const host = url.hostname;
-  const loopback = host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
-  return url.protocol === "http:" && loopback;
 }
 
-/** Calls one unary RPC; resolves to the response message as JSON. */
-export async function call(method, message, timeoutMs = 30000) {
-  const { serverUrl, apiKey } = await getSettings();
-  const headers = {
-    "Content-Type": "application/json",
-    "Connect-Protocol-Version": "1",
-    "Connect-Timeout-Ms": String(timeoutMs),
-  };
+async function headersFor(serverUrl, apiKey, extra) {
+  const headers = { "Content-Type": "application/json", ...extra };
   if (apiKey) {
-    if (!keyMayTravelTo(serverUrl)) {
+    if (!keyAllowedOver(serverUrl)) {
       throw new CredenceApiError(
         "failed_precondition",
-        `Not sending the API key to ${serverUrl} over plain http: use https`,
+        `Not sending the API key over plain http to ${serverUrl}; set an https server URL in the options.`,
         "API_KEY_NEEDS_HTTPS",
       );
     }
     headers["X-Api-Key"] = apiKey;
   }
+  return headers;
+}
+
+async function post(url, headers, message, timeoutMs) {
   let response;
   try {
-    response = await fetch(`${serverUrl}/${SERVICE}/${method}`, {
+    response = await fetch(url, {
       method: "POST",
       headers,
       body: JSON.stringify(message),
       signal: AbortSignal.timeout(timeoutMs + 5000),
     });
   } catch (error) {
-    throw new CredenceApiError("unavailable", `Cannot reach ${serverUrl}: ${error.message}`, "EDGE_UNREACHABLE");
+    throw new CredenceApiError("unavailable", `Cannot reach ${new URL(url).origin}: ${error.message}`, "EDGE_UNREACHABLE");
   }
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
@@ -65,4 +60,21 @@ export async function call(method, message, timeoutMs = 30000) {
     throw new CredenceApiError(body.code || "unknown", body.message || response.statusText, reason);
   }
   return body;
+}
+
+/** Calls one unary RPC; resolves to the response message as JSON. */
+export async function call(method, message, timeoutMs = 30000) {
+  const { serverUrl, apiKey } = await getSettings();
+  const headers = await headersFor(serverUrl, apiKey, {
+    "Connect-Protocol-Version": "1",
+    "Connect-Timeout-Ms": String(timeoutMs),
+  });
+  return post(`${serverUrl}/${SERVICE}/${method}`, headers, message, timeoutMs);
+}
+
+/** Sends the reader's "this rating looks wrong" note about `url` to the edge. */
+export async function sendFeedback(feedback, timeoutMs = 10000) {
+  const { serverUrl, apiKey } = await getSettings();
+  const headers = await headersFor(serverUrl, apiKey, {});
+  return post(`${serverUrl}/v1/feedback`, headers, feedback, timeoutMs);
 }

@@ -2,16 +2,22 @@
 // install, then refreshed on a schedule with chrome.alarms, ETag aware) and sets the toolbar
 // badge of each tab from it. Nothing is requested per page visit: look-ups are local.
 
-import { LABELS, lookUp } from "./domain.js";
+import { ALL_SITES, NEWS_SITES, SITES } from "./badges/sites.js";
+import { KINDS, LABELS, lookUp } from "./domain.js";
 import { DEFAULTS, getRatings, getSettings } from "./settings.js";
 
 const REFRESH_ALARM = "refresh-ratings";
 const REFRESH_MINUTES = 6 * 60;
 
 let domainsInMemory = null;
+let platformsInMemory = [];
 
 async function domains() {
-  if (domainsInMemory === null) domainsInMemory = (await getRatings()).domains;
+  if (domainsInMemory === null) {
+    const ratings = await getRatings();
+    domainsInMemory = ratings.domains;
+    platformsInMemory = ratings.platforms || [];
+  }
   return domainsInMemory;
 }
 
@@ -39,6 +45,7 @@ export async function refreshRatings({ force = false } = {}) {
   const list = await response.json();
   const ratings = {
     domains: list.domains || {},
+    platforms: list.platforms || [],
     etag: response.headers.get("ETag") || "",
     modelVersion: list.model_version || "",
     generatedAt: list.generated_at || "",
@@ -47,6 +54,7 @@ export async function refreshRatings({ force = false } = {}) {
   };
   await chrome.storage.local.set({ ratings });
   domainsInMemory = ratings.domains;
+  platformsInMemory = ratings.platforms;
   await refreshAllBadges();
   return Object.keys(ratings.domains).length;
 }
@@ -57,12 +65,12 @@ async function updateBadge(tabId, url) {
     await chrome.action.setBadgeText({ tabId, text: "" });
     return;
   }
-  const rating = lookUp(await domains(), url);
+  const rating = lookUp(await domains(), url, platformsInMemory);
   const look = rating ? LABELS[rating.label] : null;
   const text = rating ? String(Math.round(rating.score)) : "?";
   const colour = look ? look.colour : "#5f6368";
   const title = rating
-    ? `Credence: ${rating.domain} — ${look.text} (${Math.round(rating.score)}/100, ${rating.lists} list${rating.lists === 1 ? "" : "s"})`
+    ? `Credence: ${rating.domain} — ${look.text}${KINDS[rating.kind] ? `, ${KINDS[rating.kind]}` : ""} (${Math.round(rating.score)}/100, ${rating.lists} list${rating.lists === 1 ? "" : "s"})`
     : "Credence: this site is not on the rating lists";
   await chrome.action.setBadgeText({ tabId, text });
   await chrome.action.setBadgeBackgroundColor({ tabId, color: colour });
@@ -75,12 +83,53 @@ async function refreshAllBadges() {
   await Promise.all(tabs.map((tab) => updateBadge(tab.id, tab.url).catch(() => {})));
 }
 
+let syncing = Promise.resolve([]);
+
+/** Registers the badge content script for each site the reader turned on and permitted
+ * (one sync at a time, so that two quick toggles never register a script twice). */
+export function syncBadgeScripts() {
+  syncing = syncing.then(registerBadgeScripts, registerBadgeScripts);
+  return syncing;
+}
+
+async function registerBadgeScripts() {
+  const { badgeSites } = await getSettings();
+  const registered = await chrome.scripting.getRegisteredContentScripts();
+  const wanted = [];
+  for (const site of ALL_SITES) {
+    if (!badgeSites[site.id]) continue;
+    if (!(await chrome.permissions.contains({ origins: site.matches }))) continue;
+    wanted.push({
+      id: `badges-${site.id}`,
+      matches: site.matches,
+      excludeMatches: site === NEWS_SITES ? SITES.flatMap((s) => s.matches) : [],
+      js: ["badges/boot.js"],
+      css: ["badges/badge.css"],
+      runAt: "document_idle",
+      persistAcrossSessions: true,
+    });
+  }
+  const stale = registered.map((r) => r.id).filter((id) => id.startsWith("badges-"));
+  if (stale.length) await chrome.scripting.unregisterContentScripts({ ids: stale });
+  if (wanted.length) await chrome.scripting.registerContentScripts(wanted);
+  return wanted.map((w) => w.id);
+}
+
+/** The source card of a domain (from a badge click): the popup page in a window of its own. */
+async function openSourceCard(domain) {
+  const url = chrome.runtime.getURL(`popup.html?domain=${encodeURIComponent(domain)}`);
+  await chrome.windows.create({ url, type: "popup", width: 440, height: 640 });
+}
+
 chrome.runtime.onInstalled.addListener(async () => {
   const stored = await chrome.storage.local.get(Object.keys(DEFAULTS));
   await chrome.storage.local.set({ ...DEFAULTS, ...stored });
   await chrome.alarms.create(REFRESH_ALARM, { periodInMinutes: REFRESH_MINUTES });
+  await syncBadgeScripts();
   await refreshRatings();
 });
+
+chrome.permissions.onRemoved.addListener(() => syncBadgeScripts());
 
 chrome.runtime.onStartup.addListener(async () => {
   if (!(await chrome.alarms.get(REFRESH_ALARM))) {
@@ -96,6 +145,7 @@ chrome.alarms.onAlarm.addListener((alarm) => {
 
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === "local" && changes.serverUrl) refreshRatings({ force: true });
+  if (area === "local" && changes.badgeSites) syncBadgeScripts();
 });
 
 chrome.tabs.onUpdated.addListener((tabId, changeInfo, tab) => {
@@ -110,6 +160,10 @@ chrome.tabs.onActivated.addListener(async ({ tabId }) => {
 chrome.runtime.onMessage.addListener((message, _sender, reply) => {
   if (message && message.type === "refresh-ratings") {
     refreshRatings({ force: true }).then((count) => reply({ count }));
+    return true;
+  }
+  if (message && message.type === "open-source-card" && typeof message.domain === "string") {
+    openSourceCard(message.domain).then(() => reply({ ok: true }));
     return true;
   }
   return false;

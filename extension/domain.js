@@ -26,7 +26,12 @@ export function siteHost(url) {
     return "";
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return "";
-  let host = parsed.hostname.toLowerCase().replace(/\.$/, "");
+  return normalHost(parsed.hostname);
+}
+
+/** A host name, lower case, without "www.", "m." or "amp.". */
+export function normalHost(hostname) {
+  let host = hostname.toLowerCase().replace(/\.$/, "");
   let stripped = true;
   while (stripped) {
     stripped = false;
@@ -65,14 +70,36 @@ export function candidateDomains(host) {
   return out;
 }
 
-/** The rating of the site at `url` in `domains`: {domain, score, label, lists} or null. */
-export function lookUp(domains, url) {
-  const host = siteHost(url);
+/**
+ * The rating of the site at `url` in `domains`: {domain, score, label, lists, kind} or null.
+ * On a platform of user-generated content (`platforms`: medium.com, substack.com, ...) a
+ * writer's subdomain or page never inherits the platform's rating.
+ */
+export function lookUp(domains, url, platforms = []) {
+  return lookUpHost(domains, siteHost(url), platforms, pagePath(url));
+}
+
+/** The rating of a host (as `siteHost` gives it, on page `path`) in `domains`, or null. */
+export function lookUpHost(domains, host, platforms = [], path = "/") {
+  const onPlatform = new Set(platforms);
   for (const candidate of candidateDomains(host)) {
+    if (onPlatform.has(candidate) && (candidate !== host || path !== "/")) return null;
     const entry = domains && domains[candidate];
-    if (entry) return { domain: candidate, score: entry[0], label: entry[1], lists: entry[2] };
+    if (entry) {
+      return {
+        domain: candidate, score: entry[0], label: entry[1], lists: entry[2], kind: entry[3] || 0,
+      };
+    }
   }
   return null;
+}
+
+function pagePath(url) {
+  try {
+    return new URL(url).pathname || "/";
+  } catch {
+    return "/";
+  }
 }
 
 /** Labels of the credence.v1.Label codes in the ratings list. */
@@ -81,5 +108,17 @@ export const LABELS = {
   2: { text: "Generally credible", colour: "#137333", band: "high" },
   3: { text: "Proceed with caution", colour: "#b45309", band: "caution" },
   4: { text: "Low credibility", colour: "#b3261e", band: "low" },
+  5: { text: "Satire", colour: "#7b1fa2", band: "satire" },
+};
+
+/** Words for the credence.v1.SourceKind codes in the ratings list (0: no list says). */
+export const KINDS = {
+  1: "satire",
+  2: "state-affiliated media",
+  3: "platform of user-generated content",
+  4: "a writer on a platform",
+  5: "news agency",
+  6: "fact-checker",
+  7: "conspiracy or pseudoscience source",
 };
 export const UNRATED = { text: "Not rated", colour: "#5f6368", band: "unrated" };

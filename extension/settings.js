@@ -4,6 +4,9 @@ export const DEFAULTS = {
   serverUrl: "http://127.0.0.1:8080",
   apiKey: "",
   autoAnalyze: false,
+  // Sites whose links get badges, by id in badges/sites.js; all off until the reader turns
+  // one on in the options (which asks for that site's host permission).
+  badgeSites: {},
 };
 
 /** The settings, with defaults for what was never saved. */

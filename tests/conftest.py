@@ -1,8 +1,9 @@
 """Fixtures shared by the suite: data folder, a private Redis, and the whole stack as real
-processes (three gRPC services and a Celery worker) on loopback."""
+processes (four gRPC services and a Celery worker) on loopback."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,8 +11,14 @@ from pathlib import Path
 import pytest
 
 from services.common.config import Settings
+
+# Tests never reach the live wire sources (GDELT, NYT); those of on-demand search point the
+# matcher at the local replay of recorded coverage.
+os.environ.setdefault("CREDENCE_WIRE_SEARCH", "false")
 from tests.support.needs import need_path, under_ci
 from tests.support.processes import (
+    GRPC_SERVICES,
+    SERVICE_ADDR_KEYS,
     Process,
     base_env,
     free_port,
@@ -21,6 +28,8 @@ from tests.support.processes import (
     wait_serving,
     worker_args,
 )
+
+pytest_plugins = ["tests.support.wire_replay"]
 
 
 @pytest.fixture(scope="session")
@@ -48,8 +57,9 @@ class Stack:
     redis_port: int
 
     @property
-    def scorer_addr(self) -> str:
-        return self.env["CREDENCE_SCORER_ADDR"]
+    def gateway_addr(self) -> str:
+        """The public ReliabilityService."""
+        return self.env["CREDENCE_GATEWAY_ADDR"]
 
     @property
     def edge_url(self) -> str:
@@ -85,7 +95,7 @@ def start_stack(
     env.update(extra_env or {})
     if edge:
         env.setdefault("CREDENCE_EDGE_ADDR", f"127.0.0.1:{free_port()}")
-    names = ["fetcher", "matcher", "scorer", *(f"worker{i}" for i in range(workers))]
+    names = [*GRPC_SERVICES, *(f"worker{i}" for i in range(workers))]
     own_env: dict[str, dict[str, str]] = {name: {} for name in [*names, "edge"]}
     if metrics:
         ports = {name: free_port() for name in names}
@@ -97,7 +107,7 @@ def start_stack(
             {name: f"http://127.0.0.1:{port}/metrics" for name, port in ports.items()}
         )
     procs: dict[str, Process] = {}
-    for name in ("fetcher", "matcher", "scorer"):
+    for name in GRPC_SERVICES:
         procs[name] = Process(
             name, service_args(f"services.{name}"), {**env, **own_env[name]}, state_dir
         )
@@ -108,7 +118,7 @@ def start_stack(
         procs["edge"] = Process("edge", service_args("services.edge"), env, state_dir)
     stack = Stack(env, procs, redis_port)
     try:
-        for key in ("CREDENCE_FETCHER_ADDR", "CREDENCE_MATCHER_ADDR", "CREDENCE_SCORER_ADDR"):
+        for key in SERVICE_ADDR_KEYS:
             wait_serving(env[key])
         if edge:
             wait_http_ok(f"{stack.edge_url}/healthz")
@@ -125,7 +135,7 @@ def stop_stack(stack: Stack) -> None:
 
 @pytest.fixture(scope="module")
 def stack(redis_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The three services and one Celery worker, on a private Redis."""
+    """The four gRPC services and one Celery worker, on a private Redis."""
     import redis
 
     redis.Redis(port=redis_port).flushall()

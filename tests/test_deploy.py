@@ -29,9 +29,17 @@ def _compose() -> dict:
 
 def test_compose_has_the_whole_stack() -> None:
     services = _compose()["services"]
-    assert {"broker", "cache", "fetcher", "matcher", "scorer", "worker", "flower", "edge"} <= set(
-        services
-    )
+    assert {
+        "broker",
+        "cache",
+        "fetcher",
+        "matcher",
+        "scorer",
+        "gateway",
+        "worker",
+        "flower",
+        "edge",
+    } <= set(services)
     assert {"prometheus", "grafana"} <= set(services)
     assert "127.0.0.1:8080:8080" in services["edge"]["ports"]
 
@@ -86,7 +94,7 @@ def test_procfile_runs_the_same_processes_as_compose() -> None:
     procfile = dict(
         line.split(":", 1) for line in (REPO / "deploy/Procfile").read_text().splitlines() if line
     )
-    assert set(procfile) == {"fetcher", "matcher", "scorer", "worker", "edge", "beat"}
+    assert set(procfile) == {"fetcher", "matcher", "scorer", "gateway", "worker", "edge", "beat"}
     assert set(procfile) <= set(_compose()["services"])
     assert procfile["edge"].strip() == "python -m services.edge"
 
@@ -98,10 +106,10 @@ def _published(spec: dict) -> list[str]:
 def test_compose_publishes_only_the_edge_and_public_grpc_on_loopback() -> None:
     services = _compose()["services"]
     published = {name: _published(spec) for name, spec in services.items() if "ports" in spec}
-    assert set(published) == {"edge", "scorer"}
+    assert set(published) == {"edge", "gateway"}
     assert published["edge"] == ["127.0.0.1:8080:8080"]
-    assert published["scorer"] == ["127.0.0.1:50443:50443"]  # the internal 50063 is not
-    assert services["scorer"]["environment"]["CREDENCE_PUBLIC_ADDR"] == "0.0.0.0:50443"
+    assert published["gateway"] == ["127.0.0.1:50443:50443"]  # the internal 50063 is not
+    assert services["gateway"]["environment"]["CREDENCE_PUBLIC_ADDR"] == "0.0.0.0:50443"
     ops = yaml.safe_load((REPO / "deploy/compose.ops-ports.yml").read_text())["services"]
     assert set(ops) <= set(services)
     for name, spec in ops.items():
@@ -134,6 +142,8 @@ def test_compose_flower_and_grafana_require_a_login() -> None:
     assert services["flower"]["environment"]["FLOWER_BASIC_AUTH"].startswith(
         "${CREDENCE_FLOWER_BASIC_AUTH:?"
     )
+    postgres = services["postgres"]["environment"]["POSTGRES_PASSWORD"]
+    assert postgres.startswith("${CREDENCE_PG_PASSWORD:?")  # no default password
     grafana = services["grafana"]["environment"]
     assert grafana["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
     assert "GF_AUTH_ANONYMOUS_ORG_ROLE" not in grafana
@@ -147,3 +157,15 @@ def test_make_run_broker_persists_with_an_append_only_file() -> None:
     assert "API keys are NOT required" in run  # an open stack says so at start
     script = (REPO / "tools/ensure_redis.sh").read_text()
     assert "--appendonly yes --appendfsync everysec" in script
+
+
+def test_compose_keeps_the_wire_index_in_postgres_and_matchers_stateless() -> None:
+    services = _compose()["services"]
+    postgres = services["postgres"]
+    assert any(v.startswith("postgres-data:") for v in postgres["volumes"])
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    for name in ("matcher", "worker"):
+        url = services[name]["environment"]["CREDENCE_INDEX_URL"]
+        assert url.startswith("postgresql://") and "@postgres:5432/" in url
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert [v for v in services["matcher"]["volumes"] if "/var/lib/credence" in v] == []

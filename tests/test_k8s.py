@@ -40,7 +40,7 @@ def test_kustomization_lists_every_manifest() -> None:
 def test_services_have_grpc_probes_resources_pdb_and_hpa() -> None:
     docs = _documents()
     kinds = {(d["kind"], d["metadata"]["name"]) for _, d in docs}
-    for service in ("fetcher", "matcher", "scorer"):
+    for service in ("fetcher", "matcher", "scorer", "gateway"):
         assert ("PodDisruptionBudget", service) in kinds
         assert ("HorizontalPodAutoscaler", service) in kinds
         deployment = next(
@@ -89,7 +89,14 @@ def test_api_keys_are_required() -> None:
 
 def test_credence_pods_reach_redis_with_the_secret_password() -> None:
     credence = [(n, c) for n, c in _containers() if c["image"].startswith("credence")]
-    assert {n for n, _ in credence} == {"fetcher", "matcher", "scorer", "worker", "beat"}
+    assert {n for n, _ in credence} == {
+        "fetcher",
+        "matcher",
+        "scorer",
+        "gateway",
+        "worker",
+        "beat",
+    }
     for name, container in credence:
         env = _env(container)
         secret = env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"]
@@ -120,7 +127,7 @@ def test_network_policies_expose_only_the_public_listeners() -> None:
     assert inside == [{"from": [{"podSelector": {}}]}]
     public = policies["allow-public-listeners"]["spec"]
     (selector,) = public["podSelector"]["matchExpressions"]
-    assert set(selector["values"]) == {"scorer", "gateway", "edge"}
+    assert set(selector["values"]) == {"gateway", "edge"}
     (rule,) = public["ingress"]
     assert "from" not in rule  # any source, but only these ports
     assert {p["port"] for p in rule["ports"]} == {50443, 8080}
@@ -129,5 +136,23 @@ def test_network_policies_expose_only_the_public_listeners() -> None:
         "allow-within-namespace",
         "allow-public-listeners",
     }
-    scorer = next(c for n, c in _containers() if n == "scorer")
-    assert _env(scorer)["CREDENCE_PUBLIC_ADDR"]["value"] == "0.0.0.0:50443"
+    gateway = next(c for n, c in _containers() if n == "gateway")
+    assert _env(gateway)["CREDENCE_PUBLIC_ADDR"]["value"] == "0.0.0.0:50443"
+    assert _env(gateway)["CREDENCE_GATEWAY_ADDR"]["value"] == "0.0.0.0:50063"
+
+
+def test_the_wire_index_is_a_postgres_statefulset_and_matchers_keep_no_volume() -> None:
+    docs = {(d["kind"], d["metadata"]["name"]): d for _, d in _documents()}
+    postgres = docs[("StatefulSet", "postgres")]
+    assert postgres["spec"]["volumeClaimTemplates"]
+    assert ("Service", "postgres") in docs and ("Secret", "credence-postgres") in docs
+    for name in ("matcher", "worker"):
+        spec = docs[("Deployment", name)]["spec"]["template"]["spec"]
+        env = {e["name"]: e for e in spec["containers"][0]["env"]}
+        assert env["CREDENCE_INDEX_URL"]["value"].startswith("postgresql://")
+        assert env["CREDENCE_PG_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == (
+            "credence-postgres"
+        )
+    matcher = docs[("Deployment", "matcher")]["spec"]["template"]["spec"]
+    claims = [v.get("persistentVolumeClaim", {}).get("claimName") for v in matcher["volumes"]]
+    assert claims == ["credence-data"]  # the read-only data folder; no index volume

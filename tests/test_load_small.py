@@ -14,7 +14,7 @@ pytestmark = pytest.mark.timeout(180)
 async def test_concurrent_mixed_load_has_no_unexplained_errors(stack: Stack, data_dir) -> None:
     text = (data_dir / "samples" / "globalresearch-kremlin-drone-2023.txt").read_text()
     report = await run_load(
-        stack.scorer_addr,
+        stack.gateway_addr,
         text,
         clients=50,
         max_requests=300,

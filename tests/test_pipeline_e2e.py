@@ -19,7 +19,7 @@ pytestmark = pytest.mark.timeout(180)
 
 @pytest.fixture
 def front(stack: Stack) -> reliability_pb2_grpc.ReliabilityServiceStub:
-    channel = grpc.insecure_channel(stack.scorer_addr)
+    channel = grpc.insecure_channel(stack.gateway_addr)
     yield reliability_pb2_grpc.ReliabilityServiceStub(channel)
     channel.close()
 
@@ -144,7 +144,7 @@ def test_cli_scores_through_a_running_stack(stack: Stack) -> None:
                 "-m",
                 "services.cli",
                 "--server",
-                stack.scorer_addr,
+                stack.gateway_addr,
                 "score",
                 f"{base}/news/cli-story",
                 "--json",

@@ -151,7 +151,7 @@ OVERVIEW = [
         "Processes and versions",
         [
             ("max by (service, model_version) (credence_build_info)", "{{service}}"),
-            ('up{job=~"fetcher|matcher|scorer|worker|edge"}', "{{job}} up"),
+            ('up{job=~"fetcher|matcher|scorer|gateway|worker|edge"}', "{{job}} up"),
         ],
         kind="table",
         width=24,

@@ -10,7 +10,7 @@ import time
 import typer
 
 from services.auth.api_keys import KeyStore, new_key
-from services.cli.render import exit_code, print_error
+from services.common.cli_errors import exit_code, print_error
 from services.common.config import get_settings
 from services.common.errors import CredenceError, invalid_argument
 

@@ -13,7 +13,8 @@ import grpc
 import typer
 from credence.v1 import reliability_pb2, report_pb2
 
-from services.cli.render import exit_code, print_error, print_report, to_json
+from services.cli.render import print_report, to_json
+from services.common.cli_errors import exit_code, print_error
 from services.common.errors import CredenceError, invalid_argument
 
 app = typer.Typer(
@@ -29,6 +30,8 @@ _SUBCOMMANDS = (
     "services.matcher.cli",
     "services.scorer.cli",
     "services.auth.cli",
+    "services.cli.feedback",
+    "services.cli.eval_articles",
 )
 
 
@@ -78,7 +81,7 @@ def _score_embedded(url: str, html: str, text: str) -> report_pb2.Report:
     from services.common.urls import canonical_url, validate_url
     from services.pipeline import keys, runtime
     from services.pipeline.submit import JobInput, start_or_join
-    from services.scorer.report import MODEL_VERSION
+    from services.scorer.weights import MODEL_VERSION
 
     url = validate_url(url)
     canonical = canonical_url(url)

@@ -1,9 +1,6 @@
-"""How the CLI shows a report and an error to a person."""
+"""How the CLI shows a report to a person (errors: `services.common.cli_errors`)."""
 
 from __future__ import annotations
-
-import json
-import sys
 
 from credence.v1 import report_pb2
 from google.protobuf import json_format
@@ -11,13 +8,12 @@ from google.protobuf.message import Message
 from rich.console import Console
 from rich.markup import escape
 
-from services.common.errors import CredenceError
-
 _LABELS: dict[int, tuple[str, str]] = {
     report_pb2.LABEL_HIGH_CREDIBILITY: ("High credibility", "green"),
     report_pb2.LABEL_GENERALLY_CREDIBLE: ("Generally credible", "green"),
     report_pb2.LABEL_PROCEED_WITH_CAUTION: ("Proceed with caution", "yellow"),
     report_pb2.LABEL_LOW_CREDIBILITY: ("Low credibility", "red"),
+    report_pb2.LABEL_SATIRE: ("Satire", "magenta"),
 }
 _SIGNALS = {
     report_pb2.SIGNAL_KIND_SOURCE_REPUTATION: "Source reputation",
@@ -28,6 +24,7 @@ _SIGNALS = {
 }
 _MAX_EVIDENCE = 3
 _MAX_REASONS = 6
+_MAX_COVERAGE = 12
 
 
 def label_text(label: int) -> tuple[str, str]:
@@ -67,18 +64,29 @@ def print_report(report: report_pb2.Report, console: Console | None = None) -> N
             out.print(f"  … and {len(signal.reasons) - _MAX_REASONS} more (--json shows all)")
         for link in signal.evidence[:_MAX_EVIDENCE]:
             out.print(f"    ↳ {escape(link.title)} {escape(link.url)}")
+    if report.HasField("coverage"):
+        print_coverage(report.coverage, out)
 
 
-def print_error(error: CredenceError, as_json: bool) -> None:
-    """The error on stderr: its reason and message, or the JSON error object."""
-    if as_json:
-        print(json.dumps({"error": error.to_dict()}), file=sys.stderr)
-    else:
-        print(f"error: {error.reason}: {error.message}", file=sys.stderr)
-
-
-def exit_code(error: CredenceError) -> int:
-    """2 for bad input, 1 for everything else."""
-    import grpc
-
-    return 2 if error.code == grpc.StatusCode.INVALID_ARGUMENT else 1
+def print_coverage(coverage: report_pb2.Coverage, out: Console) -> None:
+    """Who else reported the event (outlet, rating, date, link), and what no rated outlet
+    reported."""
+    if not (coverage.stories or coverage.searched or coverage.pending):
+        return
+    searched = "; ".join(coverage.searched) or "nothing searched"
+    out.print(f"\n[bold]Coverage of this event[/bold] ({escape(searched)})")
+    if coverage.pending:
+        out.print("  A search is still running; the report will be recomputed when it lands.")
+    for story in coverage.stories[:_MAX_COVERAGE]:
+        rating = f"{story.rating_score:.0f}/100" if story.HasField("rating_score") else "not rated"
+        day = (
+            story.published_at.ToDatetime().date().isoformat()
+            if story.published_at.seconds
+            else "?"
+        )
+        out.print(f"  • {escape(story.outlet)} ({rating}, {day}): {escape(story.title)}")
+        out.print(f"    {escape(story.url)}")
+    if len(coverage.stories) > _MAX_COVERAGE:
+        out.print(f"  … and {len(coverage.stories) - _MAX_COVERAGE} more (--json shows all)")
+    for claim in coverage.unreported_claims:
+        out.print(f"  ✗ No rated outlet reported: {escape(claim[:160])}")

@@ -35,7 +35,6 @@ class Cache(Protocol):
     def delete_if(self, key: str, value: bytes) -> bool: ...
     async def aget(self, key: str) -> bytes | None: ...
     async def aset(self, key: str, value: bytes, ttl_s: int) -> None: ...
-    async def aadd(self, key: str, value: bytes, ttl_s: int) -> bool: ...
 
 
 class MemoryCache:
@@ -97,9 +96,6 @@ class MemoryCache:
 
     async def aset(self, key: str, value: bytes, ttl_s: int) -> None:
         self.set(key, value, ttl_s)
-
-    async def aadd(self, key: str, value: bytes, ttl_s: int) -> bool:
-        return self.add(key, value, ttl_s)
 
 
 # Compare-and-set in one step on the server: KEYS[1]; ARGV: "1" when the key must be absent,
@@ -191,13 +187,6 @@ class RedisCache:
         except _REDIS_ERRORS as error:
             self._failed("delete-if", error)
             return False
-
-    async def aadd(self, key: str, value: bytes, ttl_s: int) -> bool:
-        try:
-            return bool(await self._async.set(key, value, ex=ttl_s, nx=True))
-        except _REDIS_ERRORS as error:
-            self._failed("add", error)
-            return True
 
     def _failed(self, operation: str, error: Exception) -> None:
         if not self._degrade:

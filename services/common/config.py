@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -86,8 +86,11 @@ class Settings(BaseSettings):
     # gRPC addresses.
     fetcher_addr: str = Field(default="127.0.0.1:50061", description="FetcherService address.")
     matcher_addr: str = Field(default="127.0.0.1:50062", description="MatcherService address.")
-    scorer_addr: str = Field(
-        default="127.0.0.1:50063", description="ScoringService and ReliabilityService address."
+    scorer_addr: str = Field(default="127.0.0.1:50064", description="ScoringService address.")
+    gateway_addr: str = Field(
+        default="127.0.0.1:50063",
+        description="ReliabilityService address (the gateway): the port clients, the CLI's"
+        " --server and the edge use.",
     )
     stage_timeout_s: float = Field(default=20.0, description="Deadline of one stage's RPC.")
     grace_s: float = Field(default=5.0, description="Drain time on SIGTERM.")
@@ -116,6 +119,14 @@ class Settings(BaseSettings):
     index_dir: Path | None = Field(
         default=None, description="Wire index folder; default: <state_dir>/index."
     )
+    index_url: str = Field(
+        default="",
+        description="PostgreSQL URL of a shared wire index (postgresql://user:pass@host/db);"
+        " empty: the embedded tantivy folder index_dir.",
+    )
+    index_pool_size: int = Field(
+        default=4, ge=1, description="Connections each process keeps to the index database."
+    )
     wire_feeds: list[dict[str, str]] = Field(
         default_factory=list,
         description='RSS/Atom feeds ingested periodically, JSON: [{"url": ..., "outlet": ...}].',
@@ -125,12 +136,59 @@ class Settings(BaseSettings):
     nyt_queries: list[str] = Field(
         default_factory=list, description="NYT Article Search queries pulled periodically."
     )
+    nyt_url: str = Field(
+        default="https://api.nytimes.com/svc/search/v2/articlesearch.json",
+        description="NYT Article Search endpoint (a local replay in tests and the demo).",
+    )
+
+    # Wire evidence on demand: searched per article at scoring time.
+    wire_search: bool = Field(
+        default=True,
+        description="Search wire coverage of each article's event at scoring time (GDELT, NYT"
+        " with a key); off: only the index is searched.",
+    )
+    gdelt_url: str = Field(
+        default="https://api.gdeltproject.org/api/v2/doc/doc",
+        description="GDELT DOC 2.0 API endpoint (a local replay in tests and the demo).",
+    )
+    gdelt_domains: list[str] = Field(
+        default_factory=list,
+        description="Limit GDELT searches to these domains (JSON list); empty: every outlet"
+        " GDELT monitors, rated later by the source lists.",
+    )
+    gdelt_min_interval_s: float = Field(
+        default=5.0, description="GDELT allows about one request per this many seconds."
+    )
+    nyt_per_minute: int = Field(default=5, description="NYT Article Search requests a minute.")
+    nyt_per_day: int = Field(default=500, description="NYT Article Search requests a day.")
+    wire_search_budget_s: float = Field(
+        default=3.0,
+        description="Time one article's wire search may take; what arrives later is pending.",
+    )
+    wire_search_refresh_budget_s: float = Field(
+        default=12.0,
+        description="Time the background search of a report whose search was pending may take"
+        " before the report is recomputed.",
+    )
+    wire_search_cache_ttl_s: int = Field(
+        default=6 * 3600, description="How long a search answer is reused per (query, window)."
+    )
+    wire_fetch_pages: bool = Field(
+        default=True,
+        description="Fetch the pages of stories found (through the fetcher's guards) for their"
+        " lead and body; off: title only.",
+    )
+    wire_page_mirror: str = Field(
+        default="",
+        description="Fetch story pages through this prefix (the URL is appended, quoted), e.g."
+        " a page archive; empty: from the outlet itself.",
+    )
 
     # The partner API (ReliabilityService): keys, quotas, batches, TLS.
     public_addr: str = Field(
         default="",
         description="Address of a second, public listener with ReliabilityService only, with TLS"
-        " when configured; scorer_addr stays plaintext for the workers' ScoringService calls.",
+        " when configured; gateway_addr stays plaintext for the edge and internal callers.",
     )
     require_api_key: bool = Field(
         default=False,
@@ -200,6 +258,7 @@ class Settings(BaseSettings):
             "matcher": "http://127.0.0.1:9102/metrics",
             "scorer": "http://127.0.0.1:9103/metrics",
             "worker": "http://127.0.0.1:9104/metrics",
+            "gateway": "http://127.0.0.1:9105/metrics",
         },
         description="The /metrics URL of each process the edge's status page reads, by"
         " service name (JSON object); the edge adds its own.",
@@ -220,6 +279,13 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Root log level.")
     log_json: bool = Field(default=True, description="Log one JSON object per line.")
 
+    @field_validator("index_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("CREDENCE_INDEX_URL must be empty or a postgresql:// URL")
+        return value
+
     @model_validator(mode="after")
     def _jobs_end_before_their_locks(self) -> Settings:
         if self.max_job_s >= self.lock_ttl_s:
@@ -238,6 +304,11 @@ class Settings(BaseSettings):
     def resolved_index_dir(self) -> Path:
         """The wire index folder."""
         return self.index_dir or self.state_dir / "index"
+
+    @property
+    def index_location(self) -> str | Path:
+        """Where the wire index lives: the database URL when set, else the folder."""
+        return self.index_url or self.resolved_index_dir
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ from typing import TypeVar
 import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.protobuf.message import Message
-from google.rpc import code_pb2, error_details_pb2, status_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 ERROR_DOMAIN = "credence.v1"
@@ -170,8 +170,3 @@ def _unpack_known(detail: any_pb2.Any) -> list[Message]:
             detail.Unpack(message)
             return [message]
     return []
-
-
-def status_code_name(code: int) -> str:
-    """The name of a google.rpc.Code number."""
-    return code_pb2.Code.Name(code)

@@ -80,6 +80,11 @@ REPORT_SCORE = Histogram(
 INDEX_STORIES = Gauge(
     "credence_index_stories", "Stories in the wire index.", multiprocess_mode="livemax"
 )
+WIRE_SEARCHES = Counter(
+    "credence_wire_searches_total",
+    "On-demand wire searches by source and outcome (SEARCH_STATE_*).",
+    ["source", "state"],
+)
 BUILD_INFO = Info("credence_build", "Build and model version.")
 
 FRONT_DOOR_WAIT = Histogram(

@@ -56,15 +56,3 @@ def setup_tracing(service: str, celery: bool = False) -> bool:
     _installed = True
     _LOGGER.info("tracing to %s", settings.otel_endpoint)
     return True
-
-
-def shutdown_tracing() -> None:
-    """Flushes and stops the exporter (at process exit)."""
-    if not _installed:
-        return
-    from opentelemetry import trace
-
-    provider = trace.get_tracer_provider()
-    shutdown = getattr(provider, "shutdown", None)
-    if callable(shutdown):
-        shutdown()

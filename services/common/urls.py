@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from services.common.errors import CredenceError, invalid_argument
+from services.common.errors import invalid_argument
 
 MAX_URL_LENGTH = 2048
 
@@ -61,8 +61,3 @@ def canonical_url(url: str) -> str:
     ]
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
-
-
-def is_url_error(error: Exception) -> bool:
-    """True when `error` is a URL validation failure."""
-    return isinstance(error, CredenceError) and error.reason.startswith("URL_")

@@ -44,7 +44,7 @@ async def serve() -> None:
         timeout_graceful_shutdown=int(settings.grace_s),
         lifespan="on",
     )
-    _LOGGER.info("edge listening on %s, front door %s", settings.edge_addr, settings.scorer_addr)
+    _LOGGER.info("edge listening on %s, front door %s", settings.edge_addr, settings.gateway_addr)
     await uvicorn.Server(config).serve()
 
 

@@ -23,6 +23,7 @@ from services.edge.connect_gateway import (
     FrontDoorForwarder,
     ReliabilityConnectApp,
 )
+from services.edge.feedback_route import FEEDBACK_ROUTE  # noqa: F401  adds POST /v1/feedback
 from services.edge.http_observe import ObserveHttp
 from services.edge.ratings_list import RatingsList, load_ratings_list
 from services.edge.routes import routes
@@ -69,7 +70,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        channel = async_channel(settings.scorer_addr)
+        channel = async_channel(settings.gateway_addr)
         channels.append(channel)
         app.state.channel = channel
         app.state.ratings = _ratings_loader(settings)

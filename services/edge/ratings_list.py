@@ -2,8 +2,11 @@
 that no request leaves the browser when a page is visited.
 
 Built once per process from the RatingsStore: `{model_version, generated_at, domains:
-{domain: [score, label_code, known_lists_count]}}`, where label_code is the number of the
-`credence.v1.Label` band (1 high credibility ... 4 low credibility). The body is served
+{domain: [score, label_code, known_lists_count, kind_code]}, platforms: [domain, ...]}`,
+where label_code is the number of the `credence.v1.Label` band (1 high credibility ... 4 low
+credibility, 5 satire), kind_code the number of the `credence.v1.SourceKind` (0 when no
+list says; 2 state-affiliated, ...), and `platforms` the platforms of user-generated content
+whose score a writer's subdomain or page must not inherit. The body is served
 pre-compressed with a strong ETag derived from its content, so an unchanged list costs a
 client one 304.
 """
@@ -45,11 +48,12 @@ class RatingsList:
                 continue
             if rating.known:
                 lists = len({r.list for r in rating.ratings})
-                domains[host] = [round(rating.score, 1), int(rating.label), lists]
+                domains[host] = [round(rating.score, 1), int(rating.label), lists, int(rating.kind)]
         document = {
             "model_version": model_version,
             "generated_at": generated_at,
             "domains": domains,
+            "platforms": sorted(store.kinds.platforms),
         }
         body = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
         etag = hashlib.sha256(body).hexdigest()[:32]
@@ -74,7 +78,7 @@ def data_timestamp(data_dir: Path) -> str:
 
 def load_ratings_list(data_dir: Path) -> RatingsList:
     """The list for the rating lists in `data_dir`."""
-    from services.scorer.report import MODEL_VERSION
+    from services.scorer.weights import MODEL_VERSION
 
     ratings = RatingsList.build(
         RatingsStore.load(data_dir), MODEL_VERSION, data_timestamp(data_dir)

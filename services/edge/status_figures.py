@@ -18,20 +18,20 @@ from typing import Any
 
 import grpc
 import httpx
-from credence.v1 import matcher_pb2, matcher_pb2_grpc
+from credence.v1 import matcher_pb2, matcher_pb2_grpc, reliability_pb2
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.common import http_clients
 from services.common.config import Settings
 from services.pipeline import ops_state
-from services.pipeline.celery_app import QUEUE
+from services.pipeline.queue import QUEUE
 
 _LOGGER = logging.getLogger(__name__)
 
 WINDOW_S = 300.0
 SAMPLE_EVERY_S = 30.0
 SCRAPE_TIMEOUT_S = 2.0
-FRONT_DOOR = "credence.v1.ReliabilityService"
+FRONT_DOOR = reliability_pb2.DESCRIPTOR.services_by_name["ReliabilityService"].full_name
 SCORING_METHODS = ("ScoreUrl", "ScoreArticle")
 STAGES = ("fetch", "match", "score")
 

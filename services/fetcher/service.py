@@ -13,7 +13,7 @@ from credence.v1 import fetcher_pb2, fetcher_pb2_grpc
 from services.common.server import ServiceSpec
 from services.fetcher.core import Fetcher
 
-SERVICE_NAME = "credence.v1.FetcherService"
+SERVICE_NAME = fetcher_pb2.DESCRIPTOR.services_by_name["FetcherService"].full_name
 # Inputs up to this size take a few milliseconds to extract.
 INLINE_EXTRACT_CHARS = 200_000
 

@@ -1,5 +1,5 @@
 """`python -m services.matcher`: serves MatcherService on the configured address with the
-wire index at the configured folder, until SIGTERM or SIGINT."""
+wire index at the configured folder or database, until SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from services.matcher.core import Matcher
 from services.matcher.index import open_index
 from services.matcher.index_metrics import register_index_collector
 from services.matcher.service import service_spec
+from services.matcher.wire.pages import grpc_page_reader
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -24,7 +25,9 @@ def main() -> None:
     settings = get_settings()
     configure_logging("matcher", settings.log_level, settings.log_json)
     setup_tracing("matcher")
-    matcher = Matcher(settings, open_index(settings.resolved_index_dir))
+    pages = grpc_page_reader(settings.fetcher_addr, settings.wire_page_mirror)
+    index = open_index(settings.index_location, settings.index_pool_size)
+    matcher = Matcher(settings, index, pages=pages)
     BUILD_INFO.info({"service": "matcher"})
     register_index_collector(matcher.index)
     start_metrics_server(settings.metrics_port)

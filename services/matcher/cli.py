@@ -17,7 +17,10 @@ from services.common.config import get_settings
 _LOGGER = logging.getLogger(__name__)
 
 eval_app = typer.Typer(help="Run the matcher's models on benchmark files.", no_args_is_help=True)
-index_app = typer.Typer(help="Manage the local wire index.", no_args_is_help=True)
+index_app = typer.Typer(
+    help="Manage the wire index (the folder, or the database of CREDENCE_INDEX_URL).",
+    no_args_is_help=True,
+)
 
 
 @eval_app.command("stance")
@@ -121,9 +124,11 @@ def index_build(
         int | None, typer.Option(help="Load at most this many stories.", min=1)
     ] = None,
     data_dir: Annotated[Path | None, typer.Option(help="The data folder.")] = None,
-    index_dir: Annotated[Path | None, typer.Option(help="The index folder.")] = None,
+    index_dir: Annotated[
+        Path | None, typer.Option(help="The index folder (instead of CREDENCE_INDEX_URL).")
+    ] = None,
 ) -> None:
-    """Loads a corpus of the data folder into the local wire index (skipping held ones)."""
+    """Loads a corpus of the data folder into the wire index (skipping held ones)."""
     from services.matcher.index import open_index
     from services.matcher.ingest import LOCAL_SOURCES, ingest, local_adapter
     from services.matcher.sources.base import SourceError
@@ -131,7 +136,7 @@ def index_build(
     if source not in LOCAL_SOURCES:
         raise typer.BadParameter(f"--source must be one of {', '.join(LOCAL_SOURCES)}")
     settings = get_settings()
-    index = open_index(index_dir or settings.resolved_index_dir)
+    index = open_index(index_dir or settings.index_location, settings.index_pool_size)
     try:
         added, skipped = ingest(local_adapter(source, data_dir or settings.data_dir, limit), index)
     except SourceError as error:
@@ -142,12 +147,14 @@ def index_build(
 
 @index_app.command("stats")
 def index_stats(
-    index_dir: Annotated[Path | None, typer.Option(help="The index folder.")] = None,
+    index_dir: Annotated[
+        Path | None, typer.Option(help="The index folder (instead of CREDENCE_INDEX_URL).")
+    ] = None,
 ) -> None:
-    """Prints what the local wire index holds."""
+    """Prints what the wire index holds."""
     from services.matcher.index import open_index
 
-    stats = open_index(index_dir or get_settings().resolved_index_dir).stats()
+    stats = open_index(index_dir or get_settings().index_location).stats()
     typer.echo(
         json.dumps(
             {

@@ -11,17 +11,24 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from credence.v1 import article_pb2, evidence_pb2, matcher_pb2
 
 from services.common import metrics
 from services.common.config import Settings
 from services.matcher.claims import CheckWorthinessModel, attribution, canonical_outlet
+from services.matcher.entities import entities, mentioned, ranked_entities, words_of
 from services.matcher.index import WireIndex, open_index
+from services.matcher.outlets import OUTLET_ALIASES
+from services.matcher.same_event import SameEventJudge
 from services.matcher.stance import StanceModel, StancePrediction
 from services.matcher.stories import SearchHit, StoryRecord
 from services.matcher.textutil import content_tokens, sentences, tokens
+from services.matcher.wire.pages import PageReader
+from services.matcher.wire.query import EventQuery, event_query
+from services.matcher.wire.search import SearchResult, SourceOutcome, WireSearch
+from services.matcher.wire.sources import build_wire_search
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -29,16 +36,22 @@ DEFAULT_MAX_CLAIMS = 20
 DEFAULT_TOP_K = 5
 MAX_CLAIMS = 100
 MAX_TOP_K = 50
-# Wire coverage of an event is looked for this long before and after the article's date.
-EVIDENCE_WINDOW = timedelta(days=30)
+CITATION_ENTITIES = 2
+"""A cited story must name this many of the citing sentence's own entities (all, if fewer),
+one of them distinctive: a citation points at one statement, not at the whole event."""
+DISTINCTIVE_SHARE = 0.5
+"""An entity named by more than this share of the event's stories does not single one out."""
+EVENT_SAMPLE = 40
+MAX_SEARCH_BUDGET_S = 30.0
+WARM_STORIES = 3
+"""Same-event stories the index must already hold in the window to skip the live search."""
+EVENT_ENTITIES = 4
 # A citation matches a story published this close to the cited date.
 CITATION_WINDOW = timedelta(days=3)
 # A story must be at least this sure of agreeing (disagreeing) before the claim is called
 # supported (contradicted); less sure stances count as discussing.
 MIN_AGREE = 0.5
 MIN_DISAGREE = 0.5
-# Share of a citation sentence's content words a matching story must contain.
-MIN_CITATION_OVERLAP = 0.3
 MIN_WORDS, MAX_WORDS = 6, 120
 _STANCES = {
     "agree": evidence_pb2.STANCE_AGREE,
@@ -89,15 +102,30 @@ def on_topic(sentence: str, topic: set[str]) -> float:
     return min(1.0, len(set(content_tokens(sentence)) & topic) / 3)
 
 
-def verdict_of(predictions: Sequence[StancePrediction]) -> evidence_pb2.Verdict.ValueType:
-    """The verdict on a claim from the stances of the stories found for it."""
+def verdict_of(
+    predictions: Sequence[StancePrediction], searched: bool = True
+) -> evidence_pb2.Verdict.ValueType:
+    """The verdict on a claim from the stances of the same-event stories found for it;
+    without any, "not reported" when coverage was searched, else "not checked"."""
     if any(p.label == "disagree" and p.confidence >= MIN_DISAGREE for p in predictions):
         return evidence_pb2.VERDICT_CONTRADICTED
     if any(p.label == "agree" and p.confidence >= MIN_AGREE for p in predictions):
         return evidence_pb2.VERDICT_SUPPORTED
     if any(p.label != "unrelated" for p in predictions):
         return evidence_pb2.VERDICT_DISCUSSED
-    return evidence_pb2.VERDICT_UNVERIFIED
+    return evidence_pb2.VERDICT_NOT_REPORTED if searched else evidence_pb2.VERDICT_NOT_CHECKED
+
+
+@dataclass(frozen=True)
+class _Coverage:
+    """What is known of the coverage of one article's event."""
+
+    query: EventQuery | None
+    result: SearchResult
+    searched: bool
+    """True when absence of coverage means something (a source answered, or the index
+    already held the event's coverage)."""
+    entities: frozenset[str]
 
 
 class Matcher:
@@ -109,11 +137,24 @@ class Matcher:
         index: WireIndex | None = None,
         claims_model: CheckWorthinessModel | None = None,
         stance_model: StanceModel | None = None,
+        *,
+        wire_search: WireSearch | None = None,
+        pages: PageReader | None = None,
     ) -> None:
+        """`wire_search` searches wire coverage on demand (built from settings when
+        `settings.wire_search` and none is given); `pages` reads the pages of stories found."""
         self.settings = settings
-        self.index: WireIndex = index or open_index(settings.resolved_index_dir)
+        self.index: WireIndex = index or open_index(
+            settings.index_location, settings.index_pool_size
+        )
         self.claims_model = claims_model or CheckWorthinessModel.load()
         self.stance_model = stance_model or StanceModel.load()
+        self.same_event = SameEventJudge(self.stance_model)
+        if wire_search is None and settings.wire_search:
+            wire_search = build_wire_search(
+                settings, store=self._store, known=self.index.get, pages=pages
+            )
+        self.wire_search = wire_search
         metrics.INDEX_STORIES.set(self.index.count())
 
     # -- Match -------------------------------------------------------------------------
@@ -130,11 +171,53 @@ class Matcher:
             else None
         )
         response = matcher_pb2.MatchResponse(sentence_count=len(sents))
-        for candidate in self.claims(sents, max_claims, article.title):
-            response.claims.append(self._claim_evidence(candidate, top_k, published))
+        candidates = self.claims(sents, max_claims, article.title)
+        budget = min(request.search_budget_s, MAX_SEARCH_BUDGET_S) or None
+        coverage = self.coverage(article.title, [c.text for c in candidates], published, budget)
+        related: dict[str, StoryRecord] = {}
+        for candidate in candidates:
+            item = self._claim_evidence(candidate, top_k, coverage, related)
+            response.claims.append(item)
         for citation in article.citations:
-            response.citation_checks.append(self.check_citation(citation, published))
+            response.citation_checks.append(self.check_citation(citation, published, coverage))
+        response.searches.extend(o.to_proto() for o in coverage.result.outcomes)
+        response.search_pending = coverage.result.pending
+        stories = sorted(related.values(), key=lambda s: (s.published_at is None, s.published_at))
+        response.coverage.extend(story.to_proto() for story in stories)
         return response
+
+    def coverage(
+        self,
+        title: str,
+        claims: Sequence[str],
+        published: datetime | None,
+        budget_s: float | None = None,
+    ) -> _Coverage:
+        """Searches the coverage of the article's event: none needed when the index already
+        holds enough of it (kept warm by the feeds), else the live sources within budget."""
+        query = event_query(title, claims, published)
+        names = frozenset(ranked_entities([title, *claims])[:EVENT_ENTITIES])
+        if query is None:
+            return _Coverage(None, SearchResult(()), False, names)
+        warm = self.index.search(query.text, WARM_STORIES, since=query.since, until=query.until)
+        if len(warm) >= WARM_STORIES:
+            skipped = SearchResult(
+                tuple(
+                    SourceOutcome(s.name, matcher_pb2.SEARCH_STATE_SKIPPED, "index already warm")
+                    for s in (self.wire_search.sources if self.wire_search else ())
+                )
+            )
+            return _Coverage(query, skipped, True, names)
+        if self.wire_search is None:
+            return _Coverage(query, SearchResult(()), False, names)
+        result = self.wire_search.search(query, budget_s or self.settings.wire_search_budget_s)
+        return _Coverage(query, result, result.searched, names)
+
+    def _store(self, stories: Sequence[StoryRecord]) -> None:
+        """Adds stories found on demand to the index (from any thread)."""
+        if stories:
+            self.index.add(stories)
+            metrics.INDEX_STORIES.set(self.index.count())
 
     def claims(self, sents: Sequence[str], max_claims: int, title: str = "") -> list[_Candidate]:
         """The check-worthy sentences (above the model's threshold), the most check-worthy
@@ -153,7 +236,11 @@ class Matcher:
         return sorted(chosen[:max_claims], key=lambda c: c.index)
 
     def _claim_evidence(
-        self, candidate: _Candidate, top_k: int, published: datetime | None
+        self,
+        candidate: _Candidate,
+        top_k: int,
+        coverage: _Coverage,
+        related: dict[str, StoryRecord],
     ) -> evidence_pb2.ClaimEvidence:
         who = attribution(candidate.text)
         claim = evidence_pb2.Claim(
@@ -163,58 +250,98 @@ class Matcher:
             attributed_outlet=who.outlet,
             sentence_index=candidate.index,
         )
-        since = published - EVIDENCE_WINDOW if published else None
-        until = published + EVIDENCE_WINDOW if published else None
-        hits = self.index.search(candidate.text, top_k, since=since, until=until, undated=True)
+        hits = self._same_event_hits(candidate.text, top_k, coverage)
         predictions = self.stance_model.predict(candidate.text, [h.story.text for h in hits])
         ranked = sorted(
             zip(hits, predictions, strict=True),
             key=lambda pair: (pair[1].label == "unrelated", -pair[0].score),
         )
-        out = evidence_pb2.ClaimEvidence(claim=claim, verdict=verdict_of(predictions))
+        verdict = verdict_of(predictions, coverage.searched)
+        out = evidence_pb2.ClaimEvidence(claim=claim, verdict=verdict)
         for hit, prediction in ranked:
             if prediction.label != "unrelated":
                 out.evidence.append(_evidence(hit, prediction))
+                related.setdefault(hit.story.url or hit.story.id, hit.story)
         return out
+
+    def _same_event_hits(self, text: str, top_k: int, coverage: _Coverage) -> list[SearchHit]:
+        """The best stories for `text` in the article's window that are about the same
+        event. Undated stories never count."""
+        if coverage.query is None:
+            return []
+        hits = self.index.search(
+            text, top_k * 2, since=coverage.query.since, until=coverage.query.until
+        )
+        judged = self.same_event.judge(text, [h.story.text for h in hits], coverage.entities)
+        return [h for h, j in zip(hits, judged, strict=True) if j.same_event][:top_k]
 
     # -- citations ---------------------------------------------------------------------
 
     def check_citation(
-        self, citation: article_pb2.Citation, published: datetime | None
+        self,
+        citation: article_pb2.Citation,
+        published: datetime | None,
+        coverage: _Coverage | None = None,
     ) -> matcher_pb2.CitationCheck:
-        """Does the index hold a story of the cited outlet, near the cited date, that
-        matches the sentence the citation is in?"""
+        """Is there a story of the cited outlet, near the cited date, about the sentence the
+        citation is in? Searched in the index after the article's wire search added its
+        finds; "not found" only when coverage was searched."""
         outlet = canonical_outlet(citation.outlet)
         check = matcher_pb2.CitationCheck(citation=citation)
         check.outlet_indexed = bool(outlet) and self.index.count(outlet) > 0
-        if not check.outlet_indexed:
+        known = check.outlet_indexed or outlet.lower() in _KNOWN_OUTLETS
+        if not known:
+            check.status = matcher_pb2.CITATION_STATUS_OUTLET_UNKNOWN
             return check
-        when = citation.date.ToDatetime() if citation.HasField("date") else published
+        when = citation.date.ToDatetime(tzinfo=UTC) if citation.HasField("date") else published
         since = when - CITATION_WINDOW if when else None
         until = when + CITATION_WINDOW + timedelta(days=1) if when else None
         query = citation.sentence or citation.outlet
-        hits = self.index.search(query, 3, outlet=outlet, since=since, until=until)
-        best = self._matching_story(citation.sentence, hits)
+        hits = self.index.search(query, 5, outlet=outlet, since=since, until=until)
+        best = self._matching_story(citation.sentence, hits, coverage)
         if best is not None:
             check.found = True
             check.story.CopyFrom(best.to_proto())
+            check.status = matcher_pb2.CITATION_STATUS_FOUND
+        elif coverage is None or coverage.searched:
+            check.status = matcher_pb2.CITATION_STATUS_NOT_FOUND
+        else:
+            check.status = matcher_pb2.CITATION_STATUS_NOT_CHECKED
         return check
 
-    def _matching_story(self, sentence: str, hits: Sequence[SearchHit]) -> StoryRecord | None:
-        """The first hit about the same matter as the sentence: the stance model calls it
-        related and it shares enough of the sentence's words, or it shares most of them."""
+    def _matching_story(
+        self, sentence: str, hits: Sequence[SearchHit], coverage: _Coverage | None
+    ) -> StoryRecord | None:
+        """The first hit about the same event as the sentence."""
         if not hits or not sentence:
             return None
-        proba = self.stance_model.predict_proba(
-            [sentence] * len(hits), [h.story.text for h in hits]
+        names = coverage.entities if coverage else frozenset()
+        judged = self.same_event.judge(
+            sentence,
+            [h.story.text for h in hits],
+            names,
+            min_own=CITATION_ENTITIES,
+            distinctive=self._distinctive(sentence, coverage),
         )
-        words = set(content_tokens(sentence))
-        for hit, row in zip(hits, proba, strict=True):
-            overlap = len(words & set(content_tokens(hit.story.text))) / max(len(words), 1)
-            related = row[-1] < 0.5
-            if (related and overlap >= MIN_CITATION_OVERLAP) or overlap >= 2 * MIN_CITATION_OVERLAP:
-                return hit.story
-        return None
+        return next((h.story for h, j in zip(hits, judged, strict=True) if j.same_event), None)
+
+    def _distinctive(self, sentence: str, coverage: _Coverage | None) -> frozenset[str]:
+        """The sentence's entities that few of the event's stories name ("Peskov", not
+        "Kremlin"): the ones that single out the statement cited."""
+        if coverage is None or coverage.query is None:
+            return frozenset()
+        stories = self.index.search(
+            coverage.query.text,
+            EVENT_SAMPLE,
+            since=coverage.query.since,
+            until=coverage.query.until,
+        )
+        own = entities(sentence)
+        if len(stories) < 3 or not own:
+            return frozenset()
+        words = [words_of(h.story.text) for h in stories]
+        share = {e: sum(1 for w in words if mentioned({e}, w)) / len(words) for e in own}
+        return frozenset(e for e, s in share.items() if s <= DISTINCTIVE_SHARE)
 
     # -- index -------------------------------------------------------------------------
 
@@ -234,6 +361,9 @@ class Matcher:
         for source, newest in stats.newest_by_source.items():
             response.newest_by_source[source].FromDatetime(newest)
         return response
+
+
+_KNOWN_OUTLETS = frozenset(name.lower() for name in OUTLET_ALIASES.values())
 
 
 def _evidence(hit: SearchHit, prediction: StancePrediction) -> evidence_pb2.Evidence:

@@ -2,8 +2,8 @@
 tantivy (BM25 over title and body, on local disk, incremental adds, outlet and date-window
 filters).
 
-Callers (the matcher, ingestion, the CLI) only see `WireIndex`, so a backend over OpenSearch
-can be added later by implementing the same five methods.
+Callers (the matcher, ingestion, the CLI) only see `WireIndex`; `open_index` picks the
+backend: a `postgresql://` URL opens the shared one in `pg_index.py`, a folder this one.
 """
 
 from __future__ import annotations
@@ -11,20 +11,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+import numpy as np
 import tantivy
 
+from services.matcher.index_text import cosine_similarities, query_terms
 from services.matcher.outlets import canonical_outlet
 from services.matcher.stories import IndexStats, SearchHit, StoryRecord
-from services.matcher.textutil import STOPWORDS, tokens
 
 _LOGGER = logging.getLogger(__name__)
 
-_MAX_QUERY_TERMS = 64
 _WRITER_HEAP = 64 * 1024 * 1024
 _WRITER_ATTEMPTS = 40
 
@@ -33,9 +33,14 @@ _WRITER_ATTEMPTS = 40
 class WireIndex(Protocol):
     """What the matcher needs of an evidence index."""
 
-    def add(self, documents: Iterable[StoryRecord]) -> tuple[int, int]:
-        """Adds new stories, skipping those already held (same URL or same content);
-        returns (added, skipped). Added stories are searchable after `commit`."""
+    def add(
+        self,
+        documents: Iterable[StoryRecord],
+        embeddings: Mapping[str, Sequence[float] | np.ndarray] | None = None,
+    ) -> tuple[int, int]:
+        """Adds new stories, skipping those already held (same URL or same content), with
+        their sentence embeddings by story id when given; returns (added, skipped). Added
+        stories are searchable after `commit`."""
         ...
 
     def search(
@@ -53,6 +58,21 @@ class WireIndex(Protocol):
         too, e.g. fact-checks)."""
         ...
 
+    def get(self, story_id: str) -> StoryRecord | None:
+        """The story with this id, if held."""
+        ...
+
+    def embeddings(self, story_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored embeddings of these stories (those stored without one are left out),
+        so re-ranking needs no re-encoding."""
+        ...
+
+    def similarities(
+        self, vector: Sequence[float] | np.ndarray, story_ids: Sequence[str]
+    ) -> dict[str, float]:
+        """Cosine similarity of `vector` to each of these stories' stored embeddings."""
+        ...
+
     def count(self, outlet: str | None = None) -> int:
         """The number of stories held (of one outlet, when given)."""
         ...
@@ -66,24 +86,40 @@ class WireIndex(Protocol):
         ...
 
 
-def query_terms(text: str) -> list[str]:
-    """The words of a free-text query that are worth searching for, in order, once each."""
-    seen: dict[str, None] = {}
-    for raw in tokens(text):
-        tok = raw.replace("'", "")
-        if tok not in STOPWORDS and len(tok) > 1:
-            seen.setdefault(tok, None)
-    return list(seen)[:_MAX_QUERY_TERMS]
+_PROVENANCE = ("publisher_domain", "wire_origin", "origin_url")
 
 
-def _schema() -> tantivy.Schema:
+def _schema(provenance: bool = True) -> tantivy.Schema:
+    """The index schema; `provenance=False` is the one of folders built before stories
+    carried provenance and embeddings (still opened, without those fields)."""
     builder = tantivy.SchemaBuilder()
     for name in ("id", "url", "content_hash", "outlet", "outlet_key", "source"):
         builder.add_text_field(name, stored=True, tokenizer_name="raw", fast=name == "source")
     builder.add_text_field("title", stored=True, tokenizer_name="en_stem")
     builder.add_text_field("body", stored=True, tokenizer_name="en_stem")
     builder.add_date_field("published_at", stored=True, indexed=True, fast=True)
+    if provenance:
+        for name in _PROVENANCE:
+            builder.add_text_field(name, stored=True, tokenizer_name="raw")
+        builder.add_integer_field("text_basis", stored=True)
+        builder.add_bytes_field("embedding", stored=True)
     return builder.build()
+
+
+def _open_tantivy(path: Path) -> tuple[tantivy.Index, tantivy.Schema, bool]:
+    """The index at `path` with its schema, and whether it holds provenance fields."""
+    schema = _schema()
+    try:
+        return tantivy.Index(schema, path=str(path), reuse=True), schema, True
+    except ValueError as error:
+        if "schema does not match" not in str(error):
+            raise
+    _LOGGER.warning(
+        "wire index at %s predates story provenance and embeddings; rebuild it to store them",
+        path,
+    )
+    schema = _schema(provenance=False)
+    return tantivy.Index(schema, path=str(path), reuse=True), schema, False
 
 
 class TantivyIndex:
@@ -92,16 +128,20 @@ class TantivyIndex:
     def __init__(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._schema = _schema()
-        self._index = tantivy.Index(self._schema, path=str(path), reuse=True)
+        self._index, self._schema, self._provenance = _open_tantivy(path)
         self._writer: tantivy.IndexWriter | None = None
         self._lock = threading.RLock()
         self._index.reload()
 
     # -- writing -----------------------------------------------------------------------
 
-    def add(self, documents: Iterable[StoryRecord]) -> tuple[int, int]:
-        """Adds the stories not held yet and commits."""
+    def add(
+        self,
+        documents: Iterable[StoryRecord],
+        embeddings: Mapping[str, Sequence[float] | np.ndarray] | None = None,
+    ) -> tuple[int, int]:
+        """Adds the stories not held yet (with their embeddings, by story id) and commits."""
+        vectors = embeddings or {}
         added = skipped = 0
         with self._lock:
             searcher = self._index.searcher()
@@ -113,7 +153,7 @@ class TantivyIndex:
                     skipped += 1
                     continue
                 seen |= keys
-                writer.add_document(self._document(doc))
+                writer.add_document(self._document(doc, vectors.get(doc.id)))
                 added += 1
             if added:
                 self.commit()
@@ -151,8 +191,10 @@ class TantivyIndex:
                 return True
         return False
 
-    @staticmethod
-    def _document(doc: StoryRecord) -> tantivy.Document:
+    def _document(
+        self, doc: StoryRecord, embedding: Sequence[float] | np.ndarray | None = None
+    ) -> tantivy.Document:
+        """The tantivy document of a story (public to bulk loaders such as the benchmark)."""
         out = tantivy.Document()
         out.add_text("id", doc.id)
         out.add_text("url", doc.url)
@@ -164,6 +206,12 @@ class TantivyIndex:
         out.add_text("body", doc.body)
         if doc.published_at is not None:
             out.add_date("published_at", doc.published_at.astimezone(UTC))
+        if self._provenance:
+            for name in _PROVENANCE:
+                out.add_text(name, str(getattr(doc, name)))
+            out.add_integer("text_basis", int(doc.text_basis))
+            if embedding is not None:
+                out.add_bytes("embedding", np.asarray(embedding, dtype="<f4").tobytes())
         return out
 
     # -- reading -----------------------------------------------------------------------
@@ -235,6 +283,24 @@ class TantivyIndex:
         hits = searcher.search(query, 1).hits
         return self._record(searcher.doc(hits[0][1])) if hits else None
 
+    def embeddings(self, story_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored embeddings of these stories."""
+        searcher = self._index.searcher()
+        out: dict[str, np.ndarray] = {}
+        for story_id in dict.fromkeys(story_ids):
+            query = tantivy.Query.term_query(self._schema, "id", story_id)
+            hits = searcher.search(query, 1).hits
+            stored = searcher.doc(hits[0][1]).to_dict().get("embedding") if hits else None
+            if stored:
+                out[story_id] = np.frombuffer(bytes(stored[0]), dtype="<f4").copy()
+        return out
+
+    def similarities(
+        self, vector: Sequence[float] | np.ndarray, story_ids: Sequence[str]
+    ) -> dict[str, float]:
+        """Cosine similarity of `vector` to each story's stored embedding."""
+        return cosine_similarities(np.asarray(vector, dtype=np.float32), self.embeddings(story_ids))
+
     def count(self, outlet: str | None = None) -> int:
         """Stories held, in all or of one outlet."""
         searcher = self._index.searcher()
@@ -282,6 +348,7 @@ class TantivyIndex:
             got = values.get(name) or [""]
             return str(got[0])
 
+        basis = values.get("text_basis") or [0]
         published = values.get("published_at")
         when = published[0] if published else None
         if isinstance(when, datetime) and when.tzinfo is None:
@@ -295,6 +362,10 @@ class TantivyIndex:
             published_at=when,
             id=first("id"),
             content_hash=first("content_hash"),
+            publisher_domain=first("publisher_domain"),
+            wire_origin=first("wire_origin"),
+            origin_url=first("origin_url"),
+            text_basis=int(basis[0]),
         )
 
 
@@ -304,7 +375,19 @@ def _utc(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def open_index(path: Path) -> TantivyIndex:
-    """Opens (creating if needed) the embedded index at `path`."""
-    _LOGGER.info("opening wire index at %s", path)
-    return TantivyIndex(path)
+def is_database_url(location: str | Path) -> bool:
+    """Whether an index location names a PostgreSQL database rather than a folder."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def open_index(location: str | Path, pool_size: int = 4) -> WireIndex:
+    """Opens the wire index at `location`: a `postgresql://` URL opens the shared database
+    (migrating its schema), anything else the embedded folder (created if needed)."""
+    if is_database_url(location):
+        from services.matcher.pg_index import PostgresIndex
+
+        index = PostgresIndex(str(location), pool_size)
+        _LOGGER.info("opened wire index in PostgreSQL (vector extension: %s)", index.has_vector)
+        return index
+    _LOGGER.info("opening wire index at %s", location)
+    return TantivyIndex(Path(location))

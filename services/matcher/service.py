@@ -15,7 +15,7 @@ from services.matcher.core import MAX_CLAIMS, MAX_TOP_K, Matcher
 
 _LOGGER = logging.getLogger(__name__)
 
-SERVICE_NAME = "credence.v1.MatcherService"
+SERVICE_NAME = matcher_pb2.DESCRIPTOR.services_by_name["MatcherService"].full_name
 MAX_TEXT_CHARS = 1_000_000
 MAX_STORIES_PER_CALL = 5_000
 

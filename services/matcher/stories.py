@@ -34,6 +34,14 @@ class StoryRecord:
     published_at: datetime | None = None
     id: str = ""
     content_hash: str = field(default="")
+    publisher_domain: str = ""
+    """The registrable domain of the site that published this copy."""
+    wire_origin: str = ""
+    """"Reuters" or "AP" for a syndicated wire story (then `outlet` is the wire service)."""
+    origin_url: str = ""
+    """The wire service's own URL of the story, when known."""
+    text_basis: int = evidence_pb2.TEXT_BASIS_UNSPECIFIED
+    """How much of the story's text `body` holds (an `evidence_pb2.TextBasis`)."""
 
     def __post_init__(self) -> None:
         if self.published_at is not None and self.published_at.tzinfo is None:
@@ -52,7 +60,15 @@ class StoryRecord:
     def to_proto(self) -> evidence_pb2.WireStory:
         """The WireStory message (metadata only, no body)."""
         story = evidence_pb2.WireStory(
-            id=self.id, outlet=self.outlet, url=self.url, title=self.title, source=self.source
+            id=self.id,
+            outlet=self.outlet,
+            url=self.url,
+            title=self.title,
+            source=self.source,
+            publisher_domain=self.publisher_domain,
+            wire_origin=self.wire_origin,
+            origin_url=self.origin_url,
+            text_basis=evidence_pb2.TextBasis.ValueType(self.text_basis),
         )
         if self.published_at is not None:
             story.published_at.FromDatetime(self.published_at.astimezone(UTC))
@@ -73,6 +89,10 @@ class StoryRecord:
             url=story.url,
             published_at=published,
             id=story.id,
+            publisher_domain=story.publisher_domain,
+            wire_origin=story.wire_origin,
+            origin_url=story.origin_url,
+            text_basis=int(story.text_basis),
         )
 
 

@@ -1,11 +1,10 @@
 """Celery tasks that keep the wire index fresh: periodic pulls of RSS feeds, the NYT and
 GDELT APIs, and one-off loads of local corpora.
 
-The Celery app is not created here: `register_tasks(app)` adds the tasks to the app it is
-given, and `register_default()` imports the pipeline's app lazily, so importing this module
-never needs a broker. Tasks are idempotent (the index skips held stories), acknowledged
-late, and retried with backoff and jitter on transient errors only; a rate limit waits as
-long as the source asked.
+The tasks are shared tasks (the pipeline's Celery app lists this module in its `include`),
+so importing this module builds no app and needs no broker. Tasks are idempotent (the index
+skips held stories), acknowledged late, and retried with backoff and jitter on transient
+errors only; a rate limit waits as long as the source asked.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import httpx
+from celery import Task, shared_task
 
 from services.common import http_clients
 from services.common.config import get_settings
@@ -32,10 +32,11 @@ HTTP_TIMEOUT_S = 20.0
 
 @lru_cache(maxsize=1)
 def _index() -> StorySink:
-    """The matcher service in the stack; the local index when embedded."""
+    """The shared database index when configured (any process writes to it directly);
+    else the local folder when embedded, or the matcher service, the folder's one writer."""
     settings = get_settings()
-    if settings.embedded:
-        return open_index(settings.resolved_index_dir)
+    if settings.index_url or settings.embedded:
+        return open_index(settings.index_location, settings.index_pool_size)
     return MatcherServiceIndex(settings.matcher_addr)
 
 
@@ -95,29 +96,28 @@ def _retrying(task: Any, func: Any, *args: Any, **kwargs: Any) -> dict[str, int]
         raise
 
 
-def register_tasks(app: Any) -> dict[str, Any]:
-    """Defines the ingestion tasks on `app`; returns them by short name."""
-    options: dict[str, Any] = {"bind": True, "acks_late": True, "max_retries": 5}
-    funcs = {
-        "rss": ingest_rss,
-        "nyt": ingest_nyt,
-        "gdelt": ingest_gdelt,
-        "local": ingest_local,
-    }
-    tasks: dict[str, Any] = {}
-    for short, func in funcs.items():
-
-        def body(self: Any, *args: Any, _func: Any = func, **kwargs: Any) -> dict[str, int]:
-            return _retrying(self, _func, *args, **kwargs)
-
-        body.__name__ = func.__name__
-        body.__doc__ = func.__doc__
-        tasks[short] = app.task(name=f"credence.matcher.{func.__name__}", **options)(body)
-    return tasks
+_TASK_OPTIONS: dict[str, Any] = {"bind": True, "acks_late": True, "max_retries": 5}
 
 
-def register_default() -> dict[str, Any]:
-    """Defines the tasks on the pipeline's Celery app (imported only when called)."""
-    from services.pipeline.celery_app import app
+@shared_task(name="credence.matcher.ingest_rss", **_TASK_OPTIONS)
+def ingest_rss_task(self: Task, url: str, outlet: str) -> dict[str, int]:
+    """Pulls one feed."""
+    return _retrying(self, ingest_rss, url, outlet)
 
-    return register_tasks(app)
+
+@shared_task(name="credence.matcher.ingest_nyt", **_TASK_OPTIONS)
+def ingest_nyt_task(self: Task, query: str, days: int = 3) -> dict[str, int]:
+    """Pulls NYT articles of the last `days` days matching `query`."""
+    return _retrying(self, ingest_nyt, query, days)
+
+
+@shared_task(name="credence.matcher.ingest_gdelt", **_TASK_OPTIONS)
+def ingest_gdelt_task(self: Task, query: str, hours: int = 24) -> dict[str, int]:
+    """Pulls wire-domain articles GDELT saw in the last `hours` hours matching `query`."""
+    return _retrying(self, ingest_gdelt, query, hours)
+
+
+@shared_task(name="credence.matcher.ingest_local", **_TASK_OPTIONS)
+def ingest_local_task(self: Task, source: str, limit: int | None = None) -> dict[str, int]:
+    """Loads a corpus of the data folder."""
+    return _retrying(self, ingest_local, source, limit)

@@ -1,6 +1,10 @@
 """The Celery application, configured from settings for reliability: late acknowledgement,
 reject on worker loss, prefetch 1, a visibility timeout above the longest task, and time
-limits. With `CREDENCE_EMBEDDED=1` tasks run eagerly in the calling process."""
+limits. With `CREDENCE_EMBEDDED=1` tasks run eagerly in the calling process.
+
+Every task module is listed in `include` and defines its tasks with `shared_task`, so no
+module imports the app to register tasks; the worker imports them, and an embedded process
+imports them here because it runs them itself."""
 
 from __future__ import annotations
 
@@ -12,23 +16,15 @@ from celery.signals import setup_logging
 from services.common.config import Settings, get_settings
 from services.common.log import configure_logging
 from services.matcher.schedule import beat_schedule
-from services.matcher.tasks import register_tasks
+from services.pipeline import job_guard, telemetry
+from services.pipeline.queue import PUBLISH_RETRY_POLICY, QUEUE
 
-QUEUE = "credence"
-
-# Publishing a job when the broker is down fails within about a second (then the caller gets
-# UNAVAILABLE) instead of kombu's default of retrying the connection for a long time.
-PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
-    "interval_start": 0.1,
-    "interval_step": 0.2,
-    "interval_max": 0.3,
-}
+TASK_MODULES = ("services.pipeline.tasks", "services.matcher.tasks")
 
 
 def make_app(settings: Settings) -> Celery:
     """A Celery app for `settings`; the worker and every submitter use the same one."""
-    app = Celery("credence", include=["services.pipeline.tasks"])
+    app = Celery("credence", include=list(TASK_MODULES))
     app.conf.update(
         broker_url="memory://" if settings.embedded else settings.broker_url,
         task_always_eager=settings.embedded,
@@ -65,19 +61,19 @@ def make_app(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         worker_send_task_events=True,
         task_send_sent_event=True,
+        beat_schedule=beat_schedule(settings),
     )
+    if settings.embedded:
+        app.loader.import_default_modules()
     return app
 
 
+telemetry.connect_signals()
+job_guard.connect_signals()
 app = make_app(get_settings())
-INGEST_TASKS = register_tasks(app)
-app.conf.beat_schedule = beat_schedule(get_settings())
 
 
 @setup_logging.connect
 def _worker_logging(**_: Any) -> None:
     settings = get_settings()
     configure_logging("worker", settings.log_level, settings.log_json)
-
-
-from services.pipeline import job_guard, telemetry  # noqa: E402, F401  (Celery signal handlers)

@@ -65,8 +65,12 @@ def fail_killed_job(task_name: str, exception: BaseException | None, args: Any) 
     return True
 
 
-@task_failure.connect
 def _on_task_failure(
     sender: Any = None, exception: BaseException | None = None, args: Any = None, **_: Any
 ) -> None:
     fail_killed_job(str(getattr(sender, "name", "") or ""), exception, args)
+
+
+def connect_signals() -> None:
+    """Connects the handler to Celery's task_failure; connecting twice changes nothing."""
+    task_failure.connect(_on_task_failure, weak=False)

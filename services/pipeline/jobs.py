@@ -54,11 +54,6 @@ class JobRecords:
     async def aget(self, job_id: str) -> reliability_pb2.GetReportResponse | None:
         return _parse(await self._store.aget(job_key(job_id)))
 
-    async def acreate(self, job_id: str) -> reliability_pb2.GetReportResponse:
-        record = _new_record(job_id)
-        await self._store.aset(job_key(job_id), record.SerializeToString(), self._ttl_s)
-        return record
-
     def running(self, job_id: str, stage: str) -> bool:
         """Marks the job running in `stage`; False (and no change) when it already finished."""
 
@@ -81,6 +76,18 @@ class JobRecords:
             record.job.finished_at.CopyFrom(_now())
             record.job.error_reason = ""
             record.job.error_message = ""
+            record.report.CopyFrom(report)
+            return True
+
+        return self._update(job_id, change)
+
+    def refreshed(self, job_id: str, report: report_pb2.Report) -> bool:
+        """Replaces the report of a finished job with a newer one (a pending wire search
+        landed); a job that has expired or failed is left as it is."""
+
+        def change(record: Record) -> bool:
+            if record.job.state != reliability_pb2.JOB_STATE_DONE:
+                return False
             record.report.CopyFrom(report)
             return True
 

@@ -14,7 +14,7 @@ from prometheus_client.registry import REGISTRY, Collector, CollectorRegistry
 
 from services.common.config import Settings
 from services.pipeline import ops_state
-from services.pipeline.celery_app import QUEUE
+from services.pipeline.queue import QUEUE
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -5,12 +5,14 @@ arrives as a CredenceError carrying the stage's reason."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 import grpc
 from credence.v1 import (
+    article_pb2,
     fetcher_pb2,
     fetcher_pb2_grpc,
     matcher_pb2,
@@ -93,6 +95,7 @@ class LocalStages:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._page_lock = threading.Lock()
 
     @cached_property
     def _fetcher(self) -> Fetcher:
@@ -103,8 +106,19 @@ class LocalStages:
     @cached_property
     def _matcher(self) -> Matcher:
         from services.matcher.core import Matcher
+        from services.matcher.wire.pages import reader_over
 
-        return Matcher(self._settings)
+        return Matcher(
+            self._settings,
+            pages=reader_over(self._read_page, self._settings.wire_page_mirror),
+        )
+
+    def _read_page(self, url: str, timeout_s: float) -> article_pb2.Article:
+        """A story's page through the in-process fetcher (one at a time: the fetcher's
+        per-host limits are not shared between event loops)."""
+        with self._page_lock:
+            fetch = self._fetcher.fetch(fetcher_pb2.FetchRequest(url=url))
+            return asyncio.run(asyncio.wait_for(fetch, timeout_s)).article
 
     @cached_property
     def _scorer(self) -> Scorer:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -20,9 +19,10 @@ from services.common.config import get_settings
 from services.common.errors import CredenceError, unavailable
 from services.common.log import request_id_var
 from services.pipeline import runtime
-from services.pipeline.celery_app import PUBLISH_RETRY_POLICY
+from services.pipeline.celery_app import app
 from services.pipeline.keys import lock_key
-from services.pipeline.tasks import fetch_stage, match_stage, score_stage
+from services.pipeline.payload import PipelineState, encode, set_deadline
+from services.pipeline.queue import FETCH_TASK, MATCH_TASK, PUBLISH_RETRY_POLICY, SCORE_TASK
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,20 +42,23 @@ class JobInput:
 def enqueue(job_id: str, job: JobInput) -> None:
     """Sends the chain fetch → match → score for a job to the broker (or runs it, eager).
 
-    The payload carries the job's deadline (Unix time) so every task and every stage RPC
-    gets only the time the job has left."""
-    timeout_s = job.timeout_s or get_settings().job_timeout_s
-    payload = {
-        "job_id": job_id,
-        "request_id": request_id_var.get(),
-        "url": job.url,
-        "html": job.html,
-        "text": job.text,
-        "cache_key": job.cache_key,
-        "lock_key": lock_key(job.cache_key),
-        "deadline": time.time() + timeout_s,
-    }
-    workflow = chain(fetch_stage.s(payload), match_stage.s(), score_stage.s())
+    The state carries the job's deadline so every task and every stage RPC gets only the
+    time the job has left."""
+    state = PipelineState(
+        job_id=job_id,
+        request_id=request_id_var.get(),
+        url=job.url,
+        html=job.html,
+        text=job.text,
+        cache_key=job.cache_key,
+        lock_key=lock_key(job.cache_key),
+    )
+    set_deadline(state, job.timeout_s or get_settings().job_timeout_s)
+    workflow = chain(
+        app.signature(FETCH_TASK, (encode(state),)),
+        app.signature(MATCH_TASK),
+        app.signature(SCORE_TASK),
+    )
     try:
         workflow.apply_async(retry=True, retry_policy=PUBLISH_RETRY_POLICY)
     except (OperationalError, OSError) as error:

@@ -1,4 +1,5 @@
-"""Celery instrumentation, connected through Celery's signals so the tasks stay free of it:
+"""Celery instrumentation, connected through Celery's signals (`connect_signals`, called by
+the app module) so the tasks stay free of it:
 tasks sent, started, succeeded, failed, retried and ignored, their run time and queue wait;
 the worker's /metrics endpoint; its heartbeat in Redis; and the capped list of the latest
 reports the status page shows.
@@ -19,6 +20,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -34,18 +36,21 @@ from celery.signals import (
     worker_ready,
     worker_shutdown,
 )
+from celery.utils.dispatch import Signal
 from prometheus_client import CollectorRegistry, multiprocess
 
 from services.common import metrics
 from services.common.config import get_settings
 from services.common.tracing import setup_tracing
-from services.pipeline import ops_state
+from services.pipeline import ops_state, runtime
+from services.pipeline.payload import decode
+from services.pipeline.queue import SCORE_TASK
+from services.scorer.weights import MODEL_VERSION
 
 _LOGGER = logging.getLogger(__name__)
 
 SENT_AT_HEADER = "credence_sent_at"
 """Message header with the publish time (Unix seconds), for the queue-wait histogram."""
-SCORE_TASK = "credence.score"
 
 _started: dict[str, float] = {}
 _heartbeat_stop = threading.Event()
@@ -56,14 +61,12 @@ def _task_name(sender: Any) -> str:
     return str(getattr(sender, "name", sender) or "unknown")
 
 
-@before_task_publish.connect
 def _on_sent(sender: Any = None, headers: dict[str, Any] | None = None, **_: Any) -> None:
     if headers is not None:
         headers[SENT_AT_HEADER] = time.time()
     metrics.CELERY_TASKS.labels(str(sender or "unknown"), "sent").inc()
 
 
-@task_prerun.connect
 def _on_prerun(task_id: str = "", task: Any = None, **_: Any) -> None:
     name = _task_name(task)
     metrics.CELERY_TASKS.labels(name, "started").inc()
@@ -76,7 +79,6 @@ def _on_prerun(task_id: str = "", task: Any = None, **_: Any) -> None:
         metrics.CELERY_QUEUE_WAIT.labels(name).observe(max(0.0, time.time() - sent_at))
 
 
-@task_postrun.connect
 def _on_postrun(task_id: str = "", task: Any = None, state: str | None = None, **_: Any) -> None:
     start = _started.pop(task_id, None)
     name = _task_name(task)
@@ -87,20 +89,19 @@ def _on_postrun(task_id: str = "", task: Any = None, state: str | None = None, *
         metrics.CELERY_TASKS.labels(name, "ignored").inc()
 
 
-@task_success.connect
 def _on_success(sender: Any = None, result: Any = None, **_: Any) -> None:
     name = _task_name(sender)
     metrics.CELERY_TASKS.labels(name, "succeeded").inc()
-    if name == SCORE_TASK and isinstance(result, dict) and result.get("job_id"):
-        _record_report(str(result["job_id"]))
+    if name == SCORE_TASK and isinstance(result, str):
+        job_id = decode(result).job_id
+        if job_id:
+            _record_report(job_id)
 
 
-@task_failure.connect
 def _on_failure(sender: Any = None, **_: Any) -> None:
     metrics.CELERY_TASKS.labels(_task_name(sender), "failed").inc()
 
 
-@task_retry.connect
 def _on_retry(sender: Any = None, **_: Any) -> None:
     metrics.CELERY_TASKS.labels(_task_name(sender), "retried").inc()
 
@@ -110,8 +111,6 @@ def _record_report(job_id: str) -> None:
     settings = get_settings()
     if settings.embedded:
         return
-    from services.pipeline import runtime
-
     try:
         record = runtime.job_records().get(job_id)
     except Exception as error:  # the job is done; its summary is only nice to have
@@ -167,11 +166,8 @@ def worker_registry() -> CollectorRegistry | None:
     return registry
 
 
-@worker_ready.connect
 def _on_worker_ready(sender: Any = None, **_: Any) -> None:
     global _worker_name  # noqa: PLW0603  (the worker's name, for its shutdown)
-    from services.scorer.report import MODEL_VERSION
-
     settings = get_settings()
     metrics.BUILD_INFO.info({"service": "worker", "model_version": MODEL_VERSION})
     if settings.metrics_port:
@@ -202,7 +198,6 @@ def _heartbeat(hostname: str, state_url: str) -> None:
         _heartbeat_stop.wait(ops_state.HEARTBEAT_INTERVAL_S)
 
 
-@worker_shutdown.connect
 def _on_worker_shutdown(**_: Any) -> None:
     _heartbeat_stop.set()
     if _worker_name and not get_settings().embedded:
@@ -210,13 +205,31 @@ def _on_worker_shutdown(**_: Any) -> None:
             ops_state.forget(ops_state.connect(get_settings().state_url), _worker_name)
 
 
-@worker_process_init.connect
 def _on_pool_process_init(**_: Any) -> None:
     _started.clear()
     setup_tracing("worker", celery=True)
 
 
-@worker_process_shutdown.connect
 def _on_pool_process_shutdown(pid: int | None = None, **_: Any) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(pid or os.getpid())
+
+
+_HANDLERS: tuple[tuple[Signal, Callable[..., None]], ...] = (
+    (before_task_publish, _on_sent),
+    (task_prerun, _on_prerun),
+    (task_postrun, _on_postrun),
+    (task_success, _on_success),
+    (task_failure, _on_failure),
+    (task_retry, _on_retry),
+    (worker_ready, _on_worker_ready),
+    (worker_shutdown, _on_worker_shutdown),
+    (worker_process_init, _on_pool_process_init),
+    (worker_process_shutdown, _on_pool_process_shutdown),
+)
+
+
+def connect_signals() -> None:
+    """Connects the handlers above to Celery's signals; connecting twice changes nothing."""
+    for signal, handler in _HANDLERS:
+        signal.connect(handler, weak=False)

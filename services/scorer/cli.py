@@ -20,6 +20,7 @@ from google.protobuf import json_format
 from services.common.config import get_settings
 from services.common.errors import CredenceError
 from services.scorer.ratings.download import Downloaded, download_all
+from services.scorer.ratings.kinds import KIND_KEYS, KIND_WORDS
 from services.scorer.ratings.lists import RAW_BASE_URL
 from services.scorer.ratings.store import RatingsStore
 from services.scorer.signals.source_reputation import label_words
@@ -41,21 +42,38 @@ def _store() -> RatingsStore:
 
 
 def rating_dict(rating: report_pb2.SourceRating) -> dict[str, object]:
-    """The JSON form of a SourceRating (proto field names, defaults included)."""
-    return json_format.MessageToDict(
+    """The JSON form of a SourceRating (proto field names, defaults included); `kind` and
+    each note's kind as their short keys (`satire`, `state_affiliated`, ...)."""
+    out = json_format.MessageToDict(
         rating, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
+    out["kind"] = KIND_KEYS[rating.kind]
+    out["kind_notes"] = [
+        {**note, "kind": KIND_KEYS[proto.kind]}
+        for note, proto in zip(out["kind_notes"], rating.kind_notes, strict=True)
+    ]
+    return out
 
 
 def render(rating: report_pb2.SourceRating) -> str:
     """A readable description of a SourceRating."""
+    kind = f", {KIND_WORDS[rating.kind]}" if rating.kind else ""
     head = (
-        f"{rating.domain}: {rating.score:.0f}/100, {label_words(rating.label)}, "
+        f"{rating.domain}: {rating.score:.0f}/100, {label_words(rating.label)}{kind}, "
         f"confidence {rating.confidence:.0%}"
     )
-    if not rating.known:
-        return head + "\n  No rating list covers this domain; the score is a neutral prior."
     lines = [head]
+    if rating.kind:
+        lines.append(f"  Kind: {KIND_WORDS[rating.kind]}")
+        for note in rating.kind_notes:
+            lines.append(
+                f"    - {note.list_name}: {note.note} ({KIND_WORDS[note.kind]}) {note.url}"
+            )
+    if rating.estimated:
+        lines.append("  No rating list covers this domain; the score is an ESTIMATE, not a rating:")
+    elif not rating.known:
+        lines.append("  No rating list covers this domain; the score is a neutral prior.")
+        return "\n".join(lines)
     for r in rating.ratings:
         lines.append(f"  - {r.list_name}: {r.original_label} ({r.normalized:.2f} on 0-1)")
         lines.append(f"      as of {r.as_of}; licence: {r.licence}; {r.url}")

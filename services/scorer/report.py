@@ -20,6 +20,7 @@ from google.protobuf import timestamp_pb2
 from services.common.domains import registrable_domain
 from services.common.errors import invalid_argument
 from services.common.metrics import REPORT_SCORE
+from services.scorer.coverage import coverage
 from services.scorer.ratings import KnownOutlets, RatingsStore
 from services.scorer.signals.corroboration import corroboration
 from services.scorer.signals.presentation import presentation
@@ -30,7 +31,6 @@ from services.scorer.weights import Weights, default_weights
 
 _LOGGER = logging.getLogger(__name__)
 
-MODEL_VERSION = default_weights().model_version
 MAX_TEXT_CHARS = 2_000_000
 
 _KIND_NAMES: dict[int, str] = {
@@ -132,7 +132,13 @@ class Scorer:
         article = request.article
         return [
             source_reputation(source),
-            corroboration(request.claims, request.match_available),
+            corroboration(
+                request.claims,
+                request.match_available,
+                self.store.rate,
+                searches=request.searches,
+                article_domain=source.domain,
+            ),
             sourcing(article, request.citation_checks, self.store, self.outlets),
             transparency(article, source.domain),
             presentation(article),
@@ -141,16 +147,16 @@ class Scorer:
     def score(self, request: scoring_pb2.ScoreRequest) -> scoring_pb2.ScoreResponse:
         """The report for `request`."""
         domain = validate(request)
-        source = self.store.rate(domain)
+        article = request.article
+        source = self.store.rate(_rated_target(article, domain, self.store))
         signals = self.signals(request, source)
         combined = combine(signals, self.weights)
         score = round(combined.score, 1)
-        article = request.article
         created = timestamp_pb2.Timestamp()
         created.GetCurrentTime()
         report = report_pb2.Report(
             score=score,
-            label=self.weights.bands.label(score),
+            label=self.store.label(score, source.kind),
             confidence=round(combined.confidence, 3),
             signals=signals,
             model_version=self.model_version,
@@ -160,11 +166,25 @@ class Scorer:
             title=article.title,
             source=source,
             created_at=created,
+            coverage=coverage(
+                request.coverage,
+                request.claims,
+                request.searches,
+                request.search_pending,
+                self.store.rate,
+            ),
         )
         report.summary = summarize(report)
         REPORT_SCORE.observe(score)
         _LOGGER.info("scored %s: %.1f (%s)", source.domain, score, self.model_version)
         return scoring_pb2.ScoreResponse(report=report)
+
+
+def _rated_target(article: article_pb2.Article, domain: str, store: RatingsStore) -> str:
+    """What the source rating is looked up by: the domain, except on a platform of
+    user-generated content, where the URL names the writer who is rated."""
+    url = article.canonical_url or article.url
+    return url if url and store.kinds.platform_page(url) is not None else domain
 
 
 def summarize(report: report_pb2.Report) -> str:

@@ -14,7 +14,7 @@ from services.scorer.report import Scorer
 
 _LOGGER = logging.getLogger(__name__)
 
-SERVICE_NAME = "credence.v1.ScoringService"
+SERVICE_NAME = scoring_pb2.DESCRIPTOR.services_by_name["ScoringService"].full_name
 
 
 class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):

@@ -46,6 +46,7 @@ class Weights:
     bands: Bands = field(default_factory=Bands)
     unknown_prior: float = 50.0
     unknown_confidence: float = 0.05
+    estimate_confidence: float = 0.15
     family_weights: dict[str, float] = field(default_factory=dict)
     list_weights: dict[str, float] = field(default_factory=dict)
 
@@ -65,6 +66,7 @@ class Weights:
             bands=bands,
             unknown_prior=_number(ratings, "unknown_prior", 50.0),
             unknown_confidence=_number(ratings, "unknown_confidence", 0.05),
+            estimate_confidence=_number(ratings, "estimate_confidence", 0.15),
             family_weights=_numbers(_mapping(ratings, "family_weights")),
             list_weights=_numbers(_mapping(ratings, "list_weights")),
         )

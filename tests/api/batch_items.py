@@ -8,7 +8,7 @@ from credence.v1 import reliability_pb2, report_pb2
 
 from services.common.urls import canonical_url
 from services.pipeline import keys
-from services.scorer.report import MODEL_VERSION
+from services.scorer.weights import MODEL_VERSION
 
 REPORT_PADDING = 8 * 1024  # big enough answers that a slow reader fills gRPC's windows
 

@@ -16,8 +16,8 @@ from services.auth.api_keys import KeyStore, new_key
 from services.common.cache import RedisCache
 from services.common.config import Settings, get_settings
 from services.common.server import GrpcServer
+from services.gateway import front_door, partner_api
 from services.pipeline.jobs import JobRecords
-from services.scorer import front_door, partner_api
 from services.scorer.ratings import RatingsStore
 from services.scorer.report import Scorer
 from tests.support.needs import need_path
@@ -66,7 +66,7 @@ async def start_front_door(redis_port: int, scorer: Scorer) -> AsyncIterator[Sta
         settings = Settings(state_url=f"{base}/2", cache_url=f"{base}/1", **overrides)  # type: ignore[arg-type]
         cache = RedisCache(settings.cache_url)
         records = JobRecords(RedisCache(settings.state_url, degrade=False), settings.job_ttl_s)
-        servicer = front_door.ReliabilityServicer(settings, scorer, cache, records)
+        servicer = front_door.ReliabilityServicer(settings, scorer.store, cache, records)
         server = GrpcServer(
             "front-door-test",
             [front_door.service_spec(servicer)],

@@ -1,4 +1,4 @@
-"""The scorer process as an operator runs it for partners: keys made with `credence keys`,
+"""The gateway process as an operator runs it for partners: keys made with `credence keys`,
 required on ReliabilityService, served on a public TLS listener beside the internal one."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def partner_scorer(
+def partner_gateway(
     redis_port: int, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[dict[str, str], Authority]]:
     folder = tmp_path_factory.mktemp("partner")
@@ -49,9 +49,9 @@ def partner_scorer(
         CREDENCE_TLS_CERT_FILE=str(server.cert),
         CREDENCE_TLS_KEY_FILE=str(server.key),
     )
-    process = Process("scorer", [sys.executable, "-m", "services.scorer"], env, folder)
+    process = Process("gateway", [sys.executable, "-m", "services.gateway"], env, folder)
     try:
-        wait_serving(env["CREDENCE_SCORER_ADDR"])
+        wait_serving(env["CREDENCE_GATEWAY_ADDR"])
     except TimeoutError:
         process.stop()
         raise AssertionError(process.log()) from None
@@ -69,9 +69,9 @@ def _rating(env: dict[str, str], ca: Authority, key: str) -> str:
 
 
 def test_keys_cli_and_tls_public_listener(
-    partner_scorer: tuple[dict[str, str], Authority],
+    partner_gateway: tuple[dict[str, str], Authority],
 ) -> None:
-    env, ca = partner_scorer
+    env, ca = partner_gateway
     made = _cli(env, "keys", "create", "acme", "--rate", "5", "--burst", "10", "--json")
     assert made.returncode == 0, made.stderr
     created = json.loads(made.stdout)
@@ -97,11 +97,11 @@ def test_keys_cli_and_tls_public_listener(
 
 
 def test_internal_listener_stays_plaintext_and_guarded(
-    partner_scorer: tuple[dict[str, str], Authority],
+    partner_gateway: tuple[dict[str, str], Authority],
 ) -> None:
-    env, _ = partner_scorer
+    env, _ = partner_gateway
     with (
-        CredenceClient(env["CREDENCE_SCORER_ADDR"], "", 5, None, NO_RETRY) as client,
+        CredenceClient(env["CREDENCE_GATEWAY_ADDR"], "", 5, None, NO_RETRY) as client,
         pytest.raises(CredenceError) as caught,
     ):
         client.get_source_rating("apnews.com")

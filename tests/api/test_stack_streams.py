@@ -61,10 +61,10 @@ def slow_site() -> Iterator[str]:
 
 def test_watch_report_streams_stages_then_the_report(stack: Stack) -> None:
     _RELEASE.clear()
-    with slow_site() as base, CredenceClient(stack.scorer_addr, timeout_s=5) as client:
+    with slow_site() as base, CredenceClient(stack.gateway_addr, timeout_s=5) as client:
         pending = client.score_url(f"{base}/news/watched-story")  # the page holds the job
         assert pending.job.id and pending.job.state != reliability_pb2.JOB_STATE_DONE
-        watcher = CredenceClient(stack.scorer_addr, timeout_s=120)
+        watcher = CredenceClient(stack.gateway_addr, timeout_s=120)
         updates = []
         for update in watcher.watch_report(pending.job.id):
             updates.append(update)
@@ -98,7 +98,7 @@ def test_score_batch_through_the_pipeline(stack: Stack) -> None:
             item_id="short", url="https://gazette.invalid/news/short", text="Too short."
         )
     )
-    with CredenceClient(stack.scorer_addr, timeout_s=120) as client:
+    with CredenceClient(stack.gateway_addr, timeout_s=120) as client:
         answers = list(client.score_batch(items))
     by_id = {a.item_id: a for a in answers}
     assert len(answers) == len(items) == len(by_id)

@@ -39,6 +39,6 @@ def edge_stack(
 @pytest.fixture
 def front(edge_stack: Stack) -> Iterator[reliability_pb2_grpc.ReliabilityServiceStub]:
     """A gRPC stub of the same front door the edge calls."""
-    channel = grpc.insecure_channel(edge_stack.scorer_addr)
+    channel = grpc.insecure_channel(edge_stack.gateway_addr)
     yield reliability_pb2_grpc.ReliabilityServiceStub(channel)
     channel.close()

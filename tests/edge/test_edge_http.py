@@ -16,9 +16,10 @@ from typing import Any
 import grpc
 import httpx
 import pytest
-from credence.v1 import reliability_pb2
+from credence.v1 import reliability_pb2, report_pb2
 
 from services.edge.ratings_list import RatingsList
+from services.scorer.ratings.kinds import KindsCatalogue
 from tests.conftest import Stack
 from tests.edge.conftest import ALLOWED_ORIGIN, EXTENSION_ID
 from tests.support.processes import Process, free_port, service_args, wait_http_ok
@@ -89,9 +90,13 @@ def test_ratings_list_is_compact_cacheable_and_gzipped(edge_stack: Stack) -> Non
     document = raw.json()  # httpx decodes the gzip body
     assert len(raw.content) > len(gzip.compress(json.dumps(document).encode())) // 2
     assert document["model_version"] and document["generated_at"].endswith("Z")
-    score, label, lists = document["domains"]["reuters.com"]
+    score, label, lists, kind = document["domains"]["reuters.com"]
     assert score >= 60 and label in (1, 2) and lists >= 2
+    assert kind == report_pb2.SOURCE_KIND_WIRE_SERVICE
     assert document["domains"]["infowars.com"][1] == 4
+    assert document["domains"]["theonion.com"][1] == report_pb2.LABEL_SATIRE
+    assert document["domains"]["rt.com"][3] == report_pb2.SOURCE_KIND_STATE_AFFILIATED
+    assert {"medium.com", "substack.com", "youtube.com"} <= set(document["platforms"])
     assert "example.com" not in document["domains"]
 
     again = httpx.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": etag}, timeout=30)
@@ -108,6 +113,8 @@ def test_ratings_list_is_compact_cacheable_and_gzipped(edge_stack: Stack) -> Non
 
 def test_ratings_list_etag_follows_content() -> None:
     class Store:
+        kinds = KindsCatalogue({}, {})
+
         def __init__(self, score: float) -> None:
             self.score = score
 
@@ -129,7 +136,7 @@ def test_ratings_list_etag_follows_content() -> None:
     same = RatingsList.build(Store(70.0), "v1", "2024-01-01T00:00:00Z")  # type: ignore[arg-type]
     other = RatingsList.build(Store(71.0), "v1", "2024-01-01T00:00:00Z")  # type: ignore[arg-type]
     assert one.etag == same.etag != other.etag
-    assert json.loads(one.body)["domains"] == {"a.org": [70.0, 2, 1]}
+    assert json.loads(one.body)["domains"] == {"a.org": [70.0, 2, 1, 0]}
     assert one.matches(f'W/"{one.etag}-gzip", "zzz"') and not one.matches('"zzz"')
 
 
@@ -179,7 +186,7 @@ def recorded_edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     edge_addr = f"127.0.0.1:{free_port()}"
     env = {
         **os.environ,
-        "CREDENCE_SCORER_ADDR": f"127.0.0.1:{grpc_port}",
+        "CREDENCE_GATEWAY_ADDR": f"127.0.0.1:{grpc_port}",
         "CREDENCE_EDGE_ADDR": edge_addr,
         "CREDENCE_EDGE_MAX_TIMEOUT_S": "30",
         "PYTHONUNBUFFERED": "1",
@@ -241,7 +248,7 @@ def test_front_door_down_is_unavailable_with_a_reason(tmp_path: Path) -> None:
     edge_addr = f"127.0.0.1:{free_port()}"
     env = {
         **os.environ,
-        "CREDENCE_SCORER_ADDR": f"127.0.0.1:{free_port()}",
+        "CREDENCE_GATEWAY_ADDR": f"127.0.0.1:{free_port()}",
         "CREDENCE_EDGE_ADDR": edge_addr,
     }
     edge = Process("edge-down", service_args("services.edge"), env, tmp_path)

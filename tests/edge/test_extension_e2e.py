@@ -152,7 +152,7 @@ def test_badge_and_popup_analysis(browser: Any, edge_stack: Stack) -> None:
         popup = browser.new_page()
         popup.set_viewport_size({"width": 420, "height": 900})
         popup.goto(f"chrome-extension://{extension_id}/popup.html?tab={badge['tabId']}")
-        popup.wait_for_selector("#lists li", timeout=30000)
+        popup.wait_for_selector("#lists li", state="attached", timeout=30000)
         assert popup.text_content("#site") == RATED_HOST
         assert int(popup.text_content("#badge") or 0) >= 60
         assert "Wikipedia" in (popup.text_content("#lists") or "")

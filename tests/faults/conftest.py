@@ -12,6 +12,8 @@ from credence.v1 import reliability_pb2, reliability_pb2_grpc
 
 from tests.conftest import Stack
 from tests.support.processes import (
+    GRPC_SERVICES,
+    SERVICE_ADDR_KEYS,
     Process,
     base_env,
     free_port,
@@ -83,20 +85,20 @@ def start_fault_stack(
     concurrency: int = 2,
     env: dict[str, str] | None = None,
 ) -> Stack:
-    """The three services and `workers` Celery workers (each in its own process group)."""
+    """The four gRPC services and `workers` Celery workers (each in its own process group)."""
     full_env = base_env(broker.port, state_dir)
     full_env["CREDENCE_CACHE_URL"] = (cache or broker).url(1)
     full_env["CREDENCE_STATE_URL"] = (state or broker).url(2)
     full_env["CREDENCE_SHUTDOWN_ANNOUNCE_S"] = "0"
     full_env.update(env or {})
     procs: dict[str, Process] = {}
-    for name in ("fetcher", "matcher", "scorer"):
+    for name in GRPC_SERVICES:
         procs[name] = Process(name, service_args(f"services.{name}"), full_env, state_dir)
     stack = Stack(full_env, procs, broker.port)
     for i in range(workers):
         start_worker(stack, state_dir, f"worker{i}", concurrency)
     try:
-        for key in ("CREDENCE_FETCHER_ADDR", "CREDENCE_MATCHER_ADDR", "CREDENCE_SCORER_ADDR"):
+        for key in SERVICE_ADDR_KEYS:
             wait_serving(full_env[key])
     except TimeoutError:
         stop_fault_stack(stack)

@@ -54,7 +54,7 @@ def test_broker_down_is_unavailable_and_jobs_resume_after_restart(
     stack: Stack, redis_pair: tuple[RedisServer, RedisServer]
 ) -> None:
     broker, _ = redis_pair
-    with upstream() as (base, _), grpc.insecure_channel(stack.scorer_addr) as channel:
+    with upstream() as (base, _), grpc.insecure_channel(stack.gateway_addr) as channel:
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
 
         def score(name: str, timeout: float) -> reliability_pb2.ScoreUrlResponse:
@@ -119,7 +119,7 @@ def test_broker_sigkill_keeps_queued_jobs_and_each_runs_once(
     stack, state_dir = stack_without_workers
     broker = persistent_broker
     queue = redis.Redis(port=broker.port, db=0)
-    with upstream() as (base, counts), grpc.insecure_channel(stack.scorer_addr) as channel:
+    with upstream() as (base, counts), grpc.insecure_channel(stack.gateway_addr) as channel:
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         paths = [f"/news/queued-{i}" for i in range(_QUEUED_JOBS)]
 

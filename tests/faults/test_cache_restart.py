@@ -56,7 +56,7 @@ def test_cache_restart_under_load_fails_no_request(
         with lock:
             return outcomes[kind]
 
-    with upstream() as (base, _), grpc.insecure_channel(stack.scorer_addr) as channel:
+    with upstream() as (base, _), grpc.insecure_channel(stack.gateway_addr) as channel:
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         urls = [f"{base}/news/story-{i}" for i in range(_URLS)]
         for url in urls:  # warm the cache

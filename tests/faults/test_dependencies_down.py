@@ -31,7 +31,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture
 def front(stack: Stack) -> Iterator[reliability_pb2_grpc.ReliabilityServiceStub]:
-    with grpc.insecure_channel(stack.scorer_addr) as channel:
+    with grpc.insecure_channel(stack.gateway_addr) as channel:
         yield reliability_pb2_grpc.ReliabilityServiceStub(channel)
 
 

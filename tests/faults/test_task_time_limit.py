@@ -76,7 +76,7 @@ def test_task_killed_at_hard_limit_fails_its_job_and_frees_its_lock(
     state = redis.Redis(port=broker.port, db=2)
     with (
         upstream(delay_s=60.0) as (base, counts),
-        grpc.insecure_channel(stack.scorer_addr) as channel,
+        grpc.insecure_channel(stack.gateway_addr) as channel,
     ):
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         url = f"{base}/slow/time-limit"

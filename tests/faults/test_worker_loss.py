@@ -61,7 +61,7 @@ def test_killed_worker_job_completes_once_on_the_other(two_workers: Stack) -> No
     gate = threading.Event()  # the page answers only once the victim is dead
     with (
         upstream(delay_s=120.0, gate=gate) as (base, counts),
-        grpc.insecure_channel(stack.scorer_addr) as channel,
+        grpc.insecure_channel(stack.gateway_addr) as channel,
     ):
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         url = f"{base}/slow/worker-loss"

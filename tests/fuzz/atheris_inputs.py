@@ -18,7 +18,7 @@ from services.common.errors import CredenceError
 from services.common.urls import canonical_url, validate_url
 from services.fetcher.citations import find_citations
 from services.fetcher.core import Fetcher
-from services.scorer.validation import score_article
+from services.gateway.validation import score_article
 
 _FETCHER = Fetcher(Settings(embedded=True))
 

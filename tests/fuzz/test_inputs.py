@@ -22,8 +22,8 @@ from services.common.errors import CredenceError, from_rpc_error
 from services.common.server import GrpcServer
 from services.common.urls import canonical_url, validate_url
 from services.fetcher.citations import find_citations
+from services.gateway import front_door
 from services.pipeline.jobs import JobRecords
-from services.scorer import front_door
 from services.scorer.ratings import RatingsStore
 from services.scorer.report import Scorer
 
@@ -116,7 +116,7 @@ class _FrontDoor:
 
     def __init__(self, settings: Settings, scorer: Scorer) -> None:
         servicer = front_door.ReliabilityServicer(
-            settings, scorer, MemoryCache(), JobRecords(MemoryCache(), 60)
+            settings, scorer.store, MemoryCache(), JobRecords(MemoryCache(), 60)
         )
         self.server = GrpcServer("front", [front_door.service_spec(servicer)], "127.0.0.1:0")
         self.loop = asyncio.new_event_loop()

@@ -107,7 +107,8 @@ def stance_model() -> StanceModel:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(state_dir=tmp_path, data_dir=DATA_DIR)
+    """Index-only matching: the on-demand wire search has tests of its own."""
+    return Settings(state_dir=tmp_path, data_dir=DATA_DIR, wire_search=False)
 
 
 @pytest.fixture

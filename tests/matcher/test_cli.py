@@ -11,7 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from services.matcher.cli import register
-from services.matcher.index import TantivyIndex
+from services.matcher.index import open_index
 from tests.matcher.conftest import needs_wire
 
 runner = CliRunner()
@@ -137,7 +137,7 @@ def test_index_build(app: typer.Typer, tmp_path: Path) -> None:
     assert "30 added" in result.output
     again = runner.invoke(app, args)
     assert "0 added, 30 skipped" in again.output
-    assert TantivyIndex(index_dir).stats().by_source == {"reuters21578": 30}
+    assert open_index(index_dir).stats().by_source == {"reuters21578": 30}
     stats = runner.invoke(app, ["index", "stats", "--index-dir", str(index_dir)])
     assert json.loads(stats.output)["stories"] == 30
     bad = runner.invoke(app, ["index", "build", "--source", "bbc", "--index-dir", str(index_dir)])

@@ -54,7 +54,10 @@ def test_sample_article_gets_claims_with_evidence(matcher: Matcher, sample_text:
     with_evidence = [c for c in response.claims if c.evidence]
     assert with_evidence, [c.claim.text for c in response.claims]
     for claim in with_evidence:
-        assert claim.verdict != evidence_pb2.VERDICT_UNVERIFIED
+        assert claim.verdict not in (
+            evidence_pb2.VERDICT_NOT_REPORTED,
+            evidence_pb2.VERDICT_NOT_CHECKED,
+        )
         best = claim.evidence[0]
         assert best.story.outlet in {"Reuters", "AP", "NYT"}
         assert best.passage and best.retrieval_score > 0
@@ -74,7 +77,9 @@ def test_citation_checks(matcher: Matcher) -> None:
     assert reuters.found and reuters.outlet_indexed
     assert reuters.story.url.endswith("peskov-us-orders-2023-05-04")
     assert reuters.citation.outlet == "Reuters"
+    assert reuters.status == matcher_pb2.CITATION_STATUS_FOUND
     assert not mnbc.found and not mnbc.outlet_indexed
+    assert mnbc.status == matcher_pb2.CITATION_STATUS_OUTLET_UNKNOWN
     # AP is indexed, but no AP story near that date matches the sentence.
     assert ap.outlet_indexed and not ap.found
 
@@ -95,14 +100,28 @@ def test_speaker_and_limits(matcher: Matcher) -> None:
     assert "Dmitry Peskov" in speakers
 
 
-def test_unrelated_article_is_unverified(matcher: Matcher) -> None:
+def test_unrelated_article_is_not_checked_without_coverage_of_its_days(matcher: Matcher) -> None:
     text = (
         "The city council approved a budget of 3.2 million dollars for new bicycle lanes in 2024."
     )
     response = matcher.match(matcher_pb2.MatchRequest(article=article_pb2.Article(text=text)))
     assert response.claims
-    assert all(c.verdict == evidence_pb2.VERDICT_UNVERIFIED for c in response.claims)
+    # No wire search, and the index holds nothing of those days: nothing was checked.
+    assert all(c.verdict == evidence_pb2.VERDICT_NOT_CHECKED for c in response.claims)
     assert all(not c.evidence for c in response.claims)
+
+
+def test_off_topic_claim_in_the_events_window_is_not_reported(matcher: Matcher) -> None:
+    text = (
+        "The Kremlin said two drones were shot down over Moscow overnight.\n"
+        "The city council of Leeds approved 3.2 million pounds for new bicycle lanes on Tuesday."
+    )
+    article = article_pb2.Article(
+        title="Drones over the Kremlin", text=text, published_at=_ts(2023, 5, 3)
+    )
+    response = matcher.match(matcher_pb2.MatchRequest(article=article))
+    verdicts = {c.claim.text[:10]: c.verdict for c in response.claims}
+    assert verdicts.get("The city c") == evidence_pb2.VERDICT_NOT_REPORTED
 
 
 def _p(label: str, confidence: float = 0.9) -> StancePrediction:
@@ -110,8 +129,9 @@ def _p(label: str, confidence: float = 0.9) -> StancePrediction:
 
 
 def test_verdict_rules() -> None:
-    assert verdict_of([]) == evidence_pb2.VERDICT_UNVERIFIED
-    assert verdict_of([_p("unrelated")]) == evidence_pb2.VERDICT_UNVERIFIED
+    assert verdict_of([]) == evidence_pb2.VERDICT_NOT_REPORTED
+    assert verdict_of([], searched=False) == evidence_pb2.VERDICT_NOT_CHECKED
+    assert verdict_of([_p("unrelated")]) == evidence_pb2.VERDICT_NOT_REPORTED
     assert verdict_of([_p("agree"), _p("discuss")]) == evidence_pb2.VERDICT_SUPPORTED
     assert verdict_of([_p("agree"), _p("disagree")]) == evidence_pb2.VERDICT_CONTRADICTED
     assert verdict_of([_p("disagree", 0.4)]) == evidence_pb2.VERDICT_DISCUSSED

@@ -4,6 +4,7 @@ INVALID_ARGUMENT errors whose ErrorInfo reason and field reach the client."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import grpc
 import pytest
@@ -37,7 +38,9 @@ async def test_match(stub: matcher_pb2_grpc.MatcherServiceStub) -> None:
         "Russia said two drones targeting the Kremlin overnight were disabled by radar systems "
         "and that it was an attempt to assassinate President Vladimir Putin."
     )
-    request = matcher_pb2.MatchRequest(article=article_pb2.Article(text=text), top_k=3)
+    article = article_pb2.Article(text=text)
+    article.published_at.FromDatetime(datetime(2023, 5, 3, tzinfo=UTC))
+    request = matcher_pb2.MatchRequest(article=article, top_k=3)
     reply = await stub.Match(request, timeout=30)
     assert reply.sentence_count == 1
     assert reply.claims and reply.claims[0].evidence

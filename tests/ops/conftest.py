@@ -71,7 +71,7 @@ def _add_wire_stories(matcher_addr: str) -> None:
 def _send_traffic(ops: OpsStack) -> None:
     stack = ops.stack
     _add_wire_stories(stack.env["CREDENCE_MATCHER_ADDR"])
-    with page_server() as (base, _), grpc.insecure_channel(stack.scorer_addr) as channel:
+    with page_server() as (base, _), grpc.insecure_channel(stack.gateway_addr) as channel:
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         # Through the edge, with a request id to follow through every log.
         reply = httpx.post(

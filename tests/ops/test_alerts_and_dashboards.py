@@ -144,7 +144,7 @@ def test_compose_mounts_prometheus_and_grafana_provisioning() -> None:
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]
     prometheus = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
     jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}
-    for service in ("fetcher", "matcher", "scorer", "worker", "edge", "flower"):
+    for service in ("fetcher", "matcher", "scorer", "gateway", "worker", "edge", "flower"):
         assert service in compose, service
         targets = jobs[service]["static_configs"][0]["targets"]
         assert all(t.split(":")[0] == service for t in targets), service

@@ -31,7 +31,7 @@ def total(text: str, name: str, **labels: str) -> float:
 
 def test_every_process_exports_its_build_info(ops_stack: OpsStack) -> None:
     pages = ops_stack.scrape()
-    assert set(pages) == {"fetcher", "matcher", "scorer", "worker0", "edge"}
+    assert set(pages) == {"fetcher", "matcher", "scorer", "gateway", "worker0", "edge"}
     for name, text in pages.items():
         services = {got.get("service") for n, got, _ in samples(text) if n == "credence_build_info"}
         assert services == {name.rstrip("0")}, name
@@ -39,22 +39,25 @@ def test_every_process_exports_its_build_info(ops_stack: OpsStack) -> None:
 
 def test_grpc_server_metrics_count_unary_and_streaming_calls(ops_stack: OpsStack) -> None:
     pages = ops_stack.scrape()
-    scorer, fetcher, matcher = pages["scorer"], pages["fetcher"], pages["matcher"]
+    gateway, scorer = pages["gateway"], pages["scorer"]
+    fetcher, matcher = pages["fetcher"], pages["matcher"]
     front = {"grpc_service": "credence.v1.ReliabilityService"}
     assert (
         total(
-            scorer, "grpc_server_started_total", grpc_method="ScoreUrl", grpc_type="unary", **front
+            gateway, "grpc_server_started_total", grpc_method="ScoreUrl", grpc_type="unary", **front
         )
         >= 4
     )
     assert (
-        total(scorer, "grpc_server_handled_total", grpc_method="ScoreUrl", grpc_code="OK", **front)
+        total(gateway, "grpc_server_handled_total", grpc_method="ScoreUrl", grpc_code="OK", **front)
         >= 4
     )
-    assert total(scorer, "grpc_server_handling_seconds_count", grpc_method="ScoreUrl", **front) >= 4
+    assert (
+        total(gateway, "grpc_server_handling_seconds_count", grpc_method="ScoreUrl", **front) >= 4
+    )
     watch = {"grpc_method": "WatchReport", "grpc_type": "server_stream", **front}
-    assert total(scorer, "grpc_server_handled_total", grpc_code="OK", **watch) >= 1
-    assert total(scorer, "grpc_server_msg_sent_total", **watch) >= 1
+    assert total(gateway, "grpc_server_handled_total", grpc_code="OK", **watch) >= 1
+    assert total(gateway, "grpc_server_msg_sent_total", **watch) >= 1
     assert (
         total(
             fetcher,
@@ -76,16 +79,17 @@ def test_grpc_server_metrics_count_unary_and_streaming_calls(ops_stack: OpsStack
         >= 3
     )
     # Health checks are not counted as API calls.
-    assert total(scorer, "grpc_server_started_total", grpc_service="grpc.health.v1.Health") == 0
+    for page in (gateway, scorer):
+        assert total(page, "grpc_server_started_total", grpc_service="grpc.health.v1.Health") == 0
 
 
 def test_front_door_counts_cache_single_flight_and_waits(ops_stack: OpsStack) -> None:
-    scorer = ops_stack.scrape()["scorer"]
-    assert total(scorer, "credence_cache_requests_total", result="hit") >= 1
-    assert total(scorer, "credence_cache_requests_total", result="miss") >= 4
-    assert total(scorer, "credence_single_flight_total", role="started") >= 4
-    assert total(scorer, "credence_front_door_wait_seconds_count", outcome="done") >= 3
-    assert total(scorer, "credence_front_door_wait_seconds_count", outcome="failed") >= 1
+    gateway = ops_stack.scrape()["gateway"]
+    assert total(gateway, "credence_cache_requests_total", result="hit") >= 1
+    assert total(gateway, "credence_cache_requests_total", result="miss") >= 4
+    assert total(gateway, "credence_single_flight_total", role="started") >= 4
+    assert total(gateway, "credence_front_door_wait_seconds_count", outcome="done") >= 3
+    assert total(gateway, "credence_front_door_wait_seconds_count", outcome="failed") >= 1
 
 
 def test_worker_serves_the_pool_processes_celery_and_pipeline_metrics(ops_stack: OpsStack) -> None:
@@ -110,17 +114,17 @@ def test_worker_serves_the_pool_processes_celery_and_pipeline_metrics(ops_stack:
     }
     assert reasons and all(r.isupper() for r in reasons), reasons
     # The front door publishes the first task of each chain.
-    scorer = ops_stack.scrape()["scorer"]
-    assert total(scorer, "credence_celery_tasks_total", task="credence.fetch", state="sent") >= 4
+    gateway = ops_stack.scrape()["gateway"]
+    assert total(gateway, "credence_celery_tasks_total", task="credence.fetch", state="sent") >= 4
 
 
-def test_scorer_reports_queue_length_and_live_workers(ops_stack: OpsStack) -> None:
-    scorer = ops_stack.scrape()["scorer"]
-    assert total(scorer, "credence_celery_workers_up") == 1
-    assert [got for n, got, _ in samples(scorer) if n == "credence_celery_queue_length"] == [
+def test_gateway_reports_queue_length_and_live_workers(ops_stack: OpsStack) -> None:
+    gateway = ops_stack.scrape()["gateway"]
+    assert total(gateway, "credence_celery_workers_up") == 1
+    assert [got for n, got, _ in samples(gateway) if n == "credence_celery_queue_length"] == [
         {"queue": "credence"}
     ]
-    assert total(scorer, "credence_pipeline_redis_up") == 1
+    assert total(gateway, "credence_pipeline_redis_up") == 1
 
 
 def test_matcher_reports_index_size_and_freshness_per_source(ops_stack: OpsStack) -> None:

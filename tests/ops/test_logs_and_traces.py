@@ -15,7 +15,7 @@ from tests.ops.conftest import TRACE_REQUEST_ID, OpsStack
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
 
-SERVICES = ("edge", "scorer", "worker0", "fetcher", "matcher")
+SERVICES = ("edge", "gateway", "worker0", "fetcher", "matcher", "scorer")
 
 
 def json_lines(text: str) -> list[dict]:

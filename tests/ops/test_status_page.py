@@ -44,7 +44,14 @@ def test_status_json_has_live_figures(figures: dict[str, Any]) -> None:
     assert figures["errors"]["fetch_by_reason"]
     assert figures["scores"]["count"] >= 3
     assert all(s["up"] for s in figures["services"].values()), figures["services"]
-    assert set(figures["services"]) == {"edge", "fetcher", "matcher", "scorer", "worker0"}
+    assert set(figures["services"]) == {
+        "edge",
+        "fetcher",
+        "matcher",
+        "scorer",
+        "gateway",
+        "worker0",
+    }
 
 
 def test_status_json_shows_ingest_freshness_per_source(figures: dict[str, Any]) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from credence.v1 import article_pb2, evidence_pb2, report_pb2, scoring_pb2
 
-from services.scorer.report import MODEL_VERSION, Scorer
+from services.scorer.report import Scorer
+from services.scorer.weights import MODEL_VERSION
 
 
 def _signal(report: report_pb2.Report, kind: int) -> report_pb2.Signal:

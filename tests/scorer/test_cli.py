@@ -71,7 +71,7 @@ def test_sources_json_lines(app: typer.Typer) -> None:
     assert (
         lines[1]["domain"] == "globalresearch.ca" and lines[1]["label"] == "LABEL_LOW_CREDIBILITY"
     )
-    assert lines[2]["known"] is False and lines[2]["score"] == 50
+    assert lines[2]["known"] is False and lines[2]["estimated"] is True
     assert lines[3]["error"]["reason"] == "INVALID_ARGUMENT"
 
 

@@ -101,10 +101,21 @@ def test_private_suffix_sites_are_separate(store: RatingsStore) -> None:
 
 
 def test_unknown_domain_is_neutral_and_unsure(store: RatingsStore) -> None:
-    rating = store.rate("no-list-has-ever-rated-this-site.com")
-    assert not rating.known and rating.score == 50.0
+    bare = Store([], aliases={})
+    rating = bare.rate("no-list-has-ever-rated-this-site.com")
+    assert not rating.known and not rating.estimated and rating.score == 50.0
     assert rating.confidence <= 0.1 and not rating.ratings
     assert rating.label == report_pb2.LABEL_PROCEED_WITH_CAUTION
+
+
+def test_unlisted_domain_gets_a_labelled_estimate(store: RatingsStore) -> None:
+    rating = store.rate("no-list-has-ever-rated-this-site.com")
+    assert not rating.known and rating.estimated and rating.confidence <= 0.15
+    assert [r.list for r in rating.ratings] == ["credence_estimate"]
+    assert "an estimate, not a rating" in rating.ratings[0].original_label
+    assert store.rate("reuters.com").estimated is False
+    # No estimate where there is no domain to judge, or for a writer on a platform.
+    assert not store.rate("medium.com/@someone").estimated
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "not a domain", "localhost", "http://"])
@@ -145,3 +156,17 @@ def test_evaluation_meets_targets(capsys: pytest.CaptureFixture[str]) -> None:
     assert figures.coverage > 0.4
     assert evaluate.main(["--data-dir", str(DATA_DIR)]) == 0
     assert "held-out split" in capsys.readouterr().out
+
+
+@needs_ratings
+def test_estimate_ranks_unlisted_held_out_domains() -> None:
+    from services.scorer.ratings import evaluate
+    from services.scorer.ratings.estimate import DomainEstimator
+
+    store = Store.load(DATA_DIR)
+    model = DomainEstimator.load()
+    assert model is not None
+    _, held_out = evaluate.split_lin(store, 0.3, 20230901)
+    unlisted, combined = evaluate.estimate_figures(store, DATA_DIR, held_out, model)
+    assert unlisted.rho > 0.4 and unlisted.coverage == 1.0
+    assert combined.rho > 0.6 and combined.total == len(held_out)

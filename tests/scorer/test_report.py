@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.common.errors import CredenceError
-from services.scorer.report import MODEL_VERSION, Scorer, combine
-from services.scorer.weights import Weights, default_weights
+from services.scorer.report import Scorer, combine
+from services.scorer.weights import MODEL_VERSION, Weights, default_weights
 
 KINDS = [
     report_pb2.SIGNAL_KIND_SOURCE_REPUTATION,

@@ -11,8 +11,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.common.errors import from_rpc_error
 from services.common.server import GrpcServer
-from services.scorer.report import MODEL_VERSION, Scorer
+from services.scorer.report import Scorer
 from services.scorer.scoring_service import SERVICE_NAME, service_spec
+from services.scorer.weights import MODEL_VERSION
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from credence.v1 import article_pb2, evidence_pb2, matcher_pb2, report_pb2
 
@@ -50,30 +52,100 @@ def test_source_reputation_names_each_list(store: RatingsStore) -> None:
         "Wikipedia: Reliable sources/Perennial sources rates globalresearch.ca as generally "
         "unreliable and it is on Wikipedia's spam blacklist" in text
     )
-    assert len(signal.evidence) == len(store.rate("globalresearch.ca").ratings)
+    rating = store.rate("globalresearch.ca")
+    kind_notes = [n for n in rating.kind_notes if n.kind == rating.kind]
+    assert len(signal.evidence) == len(rating.ratings) + len(kind_notes)
+    assert "globalresearch.ca is a conspiracy or pseudoscience source" in signal.reasons[-1]
 
 
 def test_source_reputation_unknown_is_neutral_low_confidence(store: RatingsStore) -> None:
     signal = source_reputation(store.rate("unrated-example-site.net"))
-    assert signal.available and signal.score == 50 and signal.confidence < 0.1
-    assert "neutral prior" in signal.reasons[0]
+    assert signal.available and signal.confidence <= 0.15
+    assert "estimate, not a rating" in signal.reasons[0]
 
 
 # -- corroboration -------------------------------------------------------------------------
 
 
+def _unrated(domain: str) -> report_pb2.SourceRating:
+    return report_pb2.SourceRating(domain=domain, score=50.0, known=False)
+
+
+def _rated(score: float) -> Callable[[str], report_pb2.SourceRating]:
+    return lambda domain: report_pb2.SourceRating(domain=domain, score=score, known=True)
+
+
+def _site_claim(verdict: int, domain: str, origin: str = "") -> evidence_pb2.ClaimEvidence:
+    stance = {
+        evidence_pb2.VERDICT_SUPPORTED: evidence_pb2.STANCE_AGREE,
+        evidence_pb2.VERDICT_CONTRADICTED: evidence_pb2.STANCE_DISAGREE,
+    }.get(verdict, evidence_pb2.STANCE_DISCUSS)
+    story = evidence_pb2.WireStory(
+        outlet=origin or domain,
+        title="t",
+        url=f"https://{domain}/a",
+        publisher_domain=domain,
+        wire_origin=origin,
+    )
+    return evidence_pb2.ClaimEvidence(
+        claim=evidence_pb2.Claim(
+            text="The Kremlin said two drones were shot down.", checkworthiness=0.9
+        ),
+        evidence=[evidence_pb2.Evidence(story=story, stance=stance)],
+        verdict=verdict,  # type: ignore[arg-type]
+    )
+
+
+def test_support_from_unrated_sites_counts_as_discussion() -> None:
+    unrated = corroboration(
+        [_site_claim(evidence_pb2.VERDICT_SUPPORTED, "blog.example")], True, _unrated
+    )
+    credible = corroboration(
+        [_site_claim(evidence_pb2.VERDICT_SUPPORTED, "bbc.co.uk")], True, _rated(85)
+    )
+    syndicated = corroboration(
+        [_site_claim(evidence_pb2.VERDICT_SUPPORTED, "local.example", "Reuters")], True, _unrated
+    )
+    assert unrated.score < credible.score == syndicated.score
+    assert "Reuters (via local.example)" in " ".join(syndicated.reasons)
+
+
+def test_not_checked_never_lowers_the_score() -> None:
+    supported = _site_claim(evidence_pb2.VERDICT_SUPPORTED, "bbc.co.uk")
+    unchecked = _site_claim(evidence_pb2.VERDICT_NOT_CHECKED, "bbc.co.uk")
+    alone = corroboration([supported], True, _rated(85))
+    mixed = corroboration([supported, unchecked, unchecked], True, _rated(85))
+    assert mixed.score == alone.score and mixed.confidence < alone.confidence
+    down = matcher_pb2.SourceSearch(
+        source="gdelt", state=matcher_pb2.SEARCH_STATE_UNAVAILABLE, detail="connection refused"
+    )
+    none_checked = corroboration([unchecked], True, _rated(85), searches=[down])
+    assert not none_checked.available
+    assert "gdelt unreachable: connection refused" in " ".join(none_checked.reasons)
+
+
+def test_a_wire_story_is_its_own_evidence() -> None:
+    alone = _site_claim(evidence_pb2.VERDICT_NOT_REPORTED, "reuters.com")
+    elsewhere = corroboration([alone], True, _unrated, article_domain="example.com")
+    own = corroboration([alone], True, _unrated, article_domain="reuters.com")
+    assert elsewhere.available and not own.available
+    assert "its own evidence" in " ".join(own.reasons)
+
+
 def test_corroboration_unavailable_without_matcher() -> None:
-    signal = corroboration([_claim(evidence_pb2.VERDICT_SUPPORTED)], match_available=False)
+    signal = corroboration([_claim(evidence_pb2.VERDICT_SUPPORTED)], False, _unrated)
     assert not signal.available and "matcher unavailable" in signal.reasons[0]
 
 
 def test_corroboration_unavailable_without_claims() -> None:
-    assert not corroboration([], match_available=True).available
+    assert not corroboration([], True, _unrated).available
 
 
 def test_corroboration_ranks_verdicts() -> None:
-    supported = corroboration([_claim(evidence_pb2.VERDICT_SUPPORTED)] * 2, True)
-    contradicted = corroboration([_claim(evidence_pb2.VERDICT_CONTRADICTED, "AP")] * 2, True)
+    supported = corroboration([_claim(evidence_pb2.VERDICT_SUPPORTED)] * 2, True, _unrated)
+    contradicted = corroboration(
+        [_claim(evidence_pb2.VERDICT_CONTRADICTED, "AP")] * 2, True, _unrated
+    )
     assert supported.score > 80
     assert contradicted.score < 20
     assert supported.evidence[0].title.startswith("Reuters:")
@@ -134,12 +206,22 @@ def test_found_story_helps_and_missing_story_hurts(
     found = matcher_pb2.CitationCheck(
         citation=citation, found=True, story=story, outlet_indexed=True
     )
-    missing = matcher_pb2.CitationCheck(citation=citation, found=False, outlet_indexed=True)
+    missing = matcher_pb2.CitationCheck(
+        citation=citation,
+        found=False,
+        outlet_indexed=True,
+        status=matcher_pb2.CITATION_STATUS_NOT_FOUND,
+    )
+    unchecked = matcher_pb2.CitationCheck(
+        citation=citation, status=matcher_pb2.CITATION_STATUS_NOT_CHECKED
+    )
     article = article_pb2.Article(citations=[citation])
     with_story = sourcing(article, [found], store, outlets)
     without = sourcing(article, [missing], store, outlets)
-    assert with_story.score > without.score
-    assert with_story.evidence and "no matching story" in " ".join(without.reasons)
+    not_checked = sourcing(article, [unchecked], store, outlets)
+    assert with_story.score > not_checked.score > without.score
+    assert with_story.evidence and "no matching story found" in " ".join(without.reasons)
+    assert "could not be checked" in " ".join(not_checked.reasons)
 
 
 def test_no_citations_is_neutral_and_unsure(store: RatingsStore, outlets: KnownOutlets) -> None:

@@ -31,12 +31,16 @@ def under_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
 
-def missing(what: str, install: str) -> NoReturn:
-    """Fails under CI, skips elsewhere; both name `what` is missing and how to install it."""
-    message = f"{what} is missing; install with: {install}"
+def fail_or_skip(message: str) -> NoReturn:
+    """Fails under CI, skips elsewhere, with `message` (which says how to install the need)."""
     if under_ci():
         pytest.fail(f"CI=true and {message}", pytrace=False)
     pytest.skip(message)
+
+
+def missing(what: str, install: str) -> NoReturn:
+    """Fails under CI, skips elsewhere; both name `what` is missing and how to install it."""
+    fail_or_skip(f"{what} is missing; install with: {install}")
 
 
 def need_module(name: str, install: str) -> ModuleType:

@@ -192,6 +192,12 @@ def worker_args(concurrency: int = 2, name: str = "worker") -> list[str]:
     ]
 
 
+GRPC_SERVICES = ("fetcher", "matcher", "scorer", "gateway")
+"""The gRPC service processes of the stack, in start order."""
+SERVICE_ADDR_KEYS = tuple(f"CREDENCE_{name.upper()}_ADDR" for name in GRPC_SERVICES)
+"""The settings naming their addresses."""
+
+
 def base_env(redis_port: int, state_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDENCE_")}
     env.update(
@@ -201,9 +207,12 @@ def base_env(redis_port: int, state_dir: Path) -> dict[str, str]:
         CREDENCE_STATE_DIR=str(state_dir),
         CREDENCE_ALLOW_LOOPBACK="true",
         CREDENCE_OBEY_ROBOTS="true",
+        # Tests never reach the live wire sources; those of on-demand search use the replay.
+        CREDENCE_WIRE_SEARCH="false",
         CREDENCE_FETCHER_ADDR=f"127.0.0.1:{free_port()}",
         CREDENCE_MATCHER_ADDR=f"127.0.0.1:{free_port()}",
         CREDENCE_SCORER_ADDR=f"127.0.0.1:{free_port()}",
+        CREDENCE_GATEWAY_ADDR=f"127.0.0.1:{free_port()}",
         PYTHONUNBUFFERED="1",
     )
     return env

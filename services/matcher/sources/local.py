@@ -30,11 +30,22 @@ def _clean(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+_REUTERS_DATE = re.compile(r"(\d{1,2}-[A-Za-z]{3}-\d{4})\s+(\d{1,3}):(\d{2}):(\d{2})")
+
+
 def _reuters_date(raw: str) -> datetime | None:
+    """The story's date: "26-FEB-1987 15:01:01.79", or " 5-MAR-1987 09:19:32.08&#5;T C"
+    (single-digit days and trailing control codes occur in a third of the stories)."""
+    found = _REUTERS_DATE.search(raw)
+    if found is None:
+        return None
     try:
-        return datetime.strptime(raw.strip()[:20], "%d-%b-%Y %H:%M:%S").replace(tzinfo=UTC)
+        day = datetime.strptime(found.group(1), "%d-%b-%Y").replace(tzinfo=UTC)
     except ValueError:
         return None
+    hour, minute, second = (int(part) for part in found.groups()[1:])
+    # One story says "605:12:19": the day is sure, the time of day is not.
+    return day.replace(hour=hour, minute=minute, second=second) if hour < 24 else day
 
 
 class ReutersAdapter:

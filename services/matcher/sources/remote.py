@@ -15,9 +15,12 @@ from urllib.parse import urlsplit
 
 import feedparser
 import httpx
+from credence.v1 import evidence_pb2
 
+from services.common.domains import registrable_domain
 from services.matcher.sources.base import RateLimitedError, SourceError
 from services.matcher.stories import StoryRecord
+from services.matcher.wire_origin import wire_origin
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,12 +49,21 @@ def _retry_after(response: httpx.Response) -> float:
 
 
 def get(
-    client: httpx.Client, source: str, url: str, params: dict[str, Any] | None = None
+    client: httpx.Client,
+    source: str,
+    url: str,
+    params: dict[str, Any] | None = None,
+    timeout_s: float | None = None,
 ) -> httpx.Response:
     """GET with the source's failures mapped: 429 → rate limited, 5xx and network errors →
-    transient, other 4xx → permanent."""
+    transient, other 4xx → permanent. `timeout_s` overrides the client's timeout."""
+    timeout = (
+        httpx.Timeout(timeout_s, connect=min(2.0, timeout_s))
+        if timeout_s is not None
+        else httpx.USE_CLIENT_DEFAULT
+    )
     try:
-        response = client.get(url, params=params)
+        response = client.get(url, params=params, timeout=timeout)
     except httpx.HTTPError as error:
         raise SourceError(source, f"request failed: {error}", transient=True) from error
     if response.status_code == 429:
@@ -124,11 +136,13 @@ class NytAdapter:
         *,
         max_pages: int = 3,
         base_url: str = NYT_URL,
+        timeout_s: float | None = None,
     ) -> None:
         if not api_key:
             raise SourceError(self.name, "no API key (set CREDENCE_NYT_API_KEY)")
         self.client, self.api_key, self.query = client, api_key, query
         self.begin, self.end, self.max_pages, self.base_url = begin, end, max_pages, base_url
+        self.timeout_s = timeout_s
 
     def stories(self) -> Iterator[StoryRecord]:
         for page in range(self.max_pages):
@@ -140,7 +154,13 @@ class NytAdapter:
                 "sort": "newest",
                 "api-key": self.api_key,
             }
-            body = get(self.client, self.name, self.base_url, params).json()
+            response = get(self.client, self.name, self.base_url, params, self.timeout_s)
+            try:
+                body = response.json()
+            except ValueError:
+                raise SourceError(self.name, "not JSON", transient=True) from None
+            if not isinstance(body, dict):
+                raise SourceError(self.name, f"unexpected answer: {str(body)[:200]!r}")
             if body.get("status") not in (None, "OK"):
                 raise SourceError(self.name, f"status {body.get('status')}: {body.get('errors')}")
             docs = (body.get("response") or {}).get("docs") or []
@@ -159,6 +179,10 @@ class NytAdapter:
             source=self.name,
             url=str(doc.get("web_url", "")),
             published_at=_iso(doc.get("pub_date")),
+            publisher_domain="nytimes.com",
+            text_basis=evidence_pb2.TEXT_BASIS_TITLE_AND_LEAD
+            if body
+            else evidence_pb2.TEXT_BASIS_TITLE,
         )
 
 
@@ -175,8 +199,9 @@ def _iso(value: Any) -> datetime | None:
 
 
 class GdeltAdapter:
-    """The GDELT DOC 2.0 API in `artlist` mode, limited to wire domains and a date window.
-    GDELT lists articles (URL, title, date), not their text, so the title is the body."""
+    """The GDELT DOC 2.0 API in `artlist` mode within a date window, optionally limited to
+    some domains. GDELT lists articles (URL, title, date), not their text: the title is the
+    body until the page is read."""
 
     name = "gdelt"
 
@@ -190,17 +215,27 @@ class GdeltAdapter:
         domains: Sequence[str] = WIRE_DOMAINS,
         max_records: int = 250,
         base_url: str = GDELT_URL,
+        language: str = "english",
+        timeout_s: float | None = None,
     ) -> None:
         self.client, self.query = client, query
         self.start, self.end = _aware(start), _aware(end)
         self.domains, self.max_records, self.base_url = tuple(domains), max_records, base_url
+        self.language, self.timeout_s = language, timeout_s
+
+    def _query_text(self) -> str:
+        parts = [self.query]
+        if len(self.domains) == 1:
+            parts.append(f"domain:{self.domains[0]}")
+        elif self.domains:
+            parts.append("(" + " OR ".join(f"domain:{d}" for d in self.domains) + ")")
+        if self.language:
+            parts.append(f"sourcelang:{self.language}")
+        return " ".join(parts)
 
     def stories(self) -> Iterator[StoryRecord]:
-        domains = " OR ".join(f"domain:{d}" for d in self.domains)
         params = {
-            "query": f"{self.query} ({domains})"
-            if len(self.domains) > 1
-            else f"{self.query} {domains}",
+            "query": self._query_text(),
             "mode": "artlist",
             "format": "json",
             "maxrecords": self.max_records,
@@ -208,34 +243,49 @@ class GdeltAdapter:
             "startdatetime": self.start.strftime("%Y%m%d%H%M%S"),
             "enddatetime": self.end.strftime("%Y%m%d%H%M%S"),
         }
-        response = get(self.client, self.name, self.base_url, params)
+        response = get(self.client, self.name, self.base_url, params, self.timeout_s)
         try:
             body = response.json()
         except ValueError:
             text = response.text.strip()
             if "limit requests" in text.lower():
                 raise RateLimitedError(self.name, text[:200], 5.0) from None
-            raise SourceError(self.name, f"not JSON: {text[:200]}") from None
+            # A JSON answer that does not parse is a broken reply (retry); plain text is
+            # GDELT's refusal of the query itself ("The specified phrase is too short.").
+            garbled = "json" in response.headers.get("content-type", "")
+            raise SourceError(self.name, f"not JSON: {text[:200]!r}", transient=garbled) from None
+        if not isinstance(body, dict):
+            raise SourceError(self.name, f"unexpected answer: {str(body)[:200]!r}")
         for article in body.get("articles") or []:
-            story = self._story(article)
+            story = self._story(article) if isinstance(article, dict) else None
             if story is not None:
                 yield story
 
     def _story(self, article: dict[str, Any]) -> StoryRecord | None:
         url = str(article.get("url", ""))
         host = (urlsplit(url).hostname or "").lower()
-        domain = next((d for d in self.domains if host == d or host.endswith("." + d)), None)
+        if not host:
+            return None
+        if self.domains and not any(host == d or host.endswith("." + d) for d in self.domains):
+            return None
         when = _gdelt_date(str(article.get("seendate", "")))
-        if domain is None or when is None or not self.start <= when <= self.end:
+        if when is None or not self.start <= when <= self.end:
             return None
         title = str(article.get("title", "")).strip()
+        if not title:
+            return None
+        domain = registrable_domain(url)
+        origin = wire_origin(url)
         return StoryRecord(
-            outlet=DOMAIN_OUTLETS.get(domain, domain),
+            outlet=origin or DOMAIN_OUTLETS.get(domain, domain),
             title=title,
             body=title,
             source=self.name,
             url=url,
             published_at=when,
+            publisher_domain=domain,
+            wire_origin=origin if origin and domain not in DOMAIN_OUTLETS else "",
+            text_basis=evidence_pb2.TEXT_BASIS_TITLE,
         )
 
 

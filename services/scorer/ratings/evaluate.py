@@ -4,7 +4,10 @@ Lin's PC1 is itself one of the production lists, so it cannot judge itself: the 
 are split (seeded) into a calibration part and a held-out part, and for every held-out domain
 the aggregate of the OTHER lists only is compared with its PC1 (Spearman rank correlation)
 and the share of held-out domains the other lists cover at all is reported. Each single list
-is scored the same way, as are Burdisso et al.'s model scores, as baselines.
+is scored the same way, as are Burdisso et al.'s model scores, as baselines. Last, the
+estimate for unlisted domains (`estimate.py`) is scored on the held-out domains no other list
+covers, with the held-out Lin values hidden from its neighbour features, and the product's
+view (the lists where they rate, the estimate elsewhere) on every held-out domain.
 
 Run: `python -m services.scorer.ratings.evaluate [--data-dir DIR] [--holdout 0.3]`.
 """
@@ -22,6 +25,7 @@ from pathlib import Path
 from scipy.stats import spearmanr
 
 from services.common.config import get_settings
+from services.scorer.ratings.estimate import DomainEstimator, EstimateContext
 from services.scorer.ratings.loaders import Entry
 from services.scorer.ratings.store import RatingsStore
 
@@ -102,6 +106,33 @@ def model_baseline(data_dir: Path, store: RatingsStore, domains: list[str]) -> F
     return Figures("burdisso2024 model scores (comparator)", rho, len(pairs), len(domains))
 
 
+def estimate_figures(
+    store: RatingsStore, data_dir: Path, held_out: list[str], model: DomainEstimator
+) -> list[Figures]:
+    """The estimate on the held-out domains no other list covers, and the lists-or-estimate
+    rating of every held-out domain, against Lin PC1."""
+    context = EstimateContext.build(store, data_dir, hide_lin=frozenset(held_out))
+    listed: dict[str, float] = {}
+    for host in held_out:
+        _, entries = store.find(host)
+        agg = store.aggregate([e for e in entries if e.list_id != LIN])
+        if agg is not None:
+            listed[host] = agg.score
+    unlisted = [h for h in held_out if h not in listed]
+    guessed = dict(zip(unlisted, model.predict(unlisted, context).tolist(), strict=True))
+    truth = {h: lin_value(store, h) for h in held_out}
+
+    def figures(name: str, values: dict[str, float], total: int) -> Figures:
+        hosts = list(values)
+        rho = spearmanr([values[h] for h in hosts], [truth[h] for h in hosts]).statistic
+        return Figures(name, float(rho), len(hosts), total)
+
+    return [
+        figures("estimate, held-out domains no list rates", guessed, len(unlisted)),
+        figures("lists, else the estimate (held out)", {**guessed, **listed}, len(held_out)),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Prints the load time, the aggregate's figures and each single list's."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -131,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     baseline = model_baseline(data_dir, store, held_out)
     if baseline:
         print("  " + baseline.line())
+    model = DomainEstimator.load()
+    if model is not None:
+        print(f"Estimate for unlisted domains ({model.trained_on}):")
+        for line in estimate_figures(store, data_dir, held_out, model):
+            print("  " + line.line())
     rated = sum(1 for h in store.hosts() if store.entries_for_host(h))
     print(f"Every host any list covers is rated: {rated}/{len(store)}")
     return 0

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.scorer.ratings.hosts import normalize_host
+from services.scorer.ratings.kinds import StatedKind, mbfc_kinds, opensources_kinds, rsp_kinds
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class Entry:
     names: tuple[str, ...] = ()
     page_url: str = ""
     blacklisted: bool = False
+    kinds: tuple[StatedKind, ...] = ()
 
 
 Loader = Callable[[Path], Iterator[Entry]]
@@ -171,6 +173,7 @@ def _rsp_row(row: dict[str, object]) -> Iterator[Entry]:
         names=names,
         page_url=page,
         blacklisted=blacklisted,
+        kinds=rsp_kinds(str(row.get("summary") or "")),
     )
 
 
@@ -202,6 +205,7 @@ def _kudusch_row(row: dict[str, str]) -> Iterator[Entry]:
         names=(name,),
         page_url=row.get("wiki_url") or "",
         blacklisted=blacklisted,
+        kinds=rsp_kinds(row.get("info") or ""),
     )
 
 
@@ -251,7 +255,10 @@ def load_mbfc_burdisso(path: Path) -> Iterator[Entry]:
             parts = [f"factual reporting {factual}" if factual else ""]
             parts += [bias if bias else "", credibility]
             label = ", ".join(p for p in parts if p)
-            yield from _entries_for_hosts("mbfc_burdisso2024", [row["source"]], label, score)
+            kinds = mbfc_kinds(bias, row["media_type"].strip().lower())
+            yield from _entries_for_hosts(
+                "mbfc_burdisso2024", [row["source"]], label, score, kinds=kinds
+            )
 
 
 def _load_baly(path: Path, list_id: str) -> Iterator[Entry]:
@@ -316,7 +323,9 @@ def load_opensources(path: Path) -> Iterator[Entry]:
             if not tags:
                 continue
             score = min(OPENSOURCES[t] for t in tags)
-            yield from _entries_for_hosts("opensources", [row[0]], ", ".join(tags), score)
+            yield from _entries_for_hosts(
+                "opensources", [row[0]], ", ".join(tags), score, kinds=opensources_kinds(tags)
+            )
 
 
 def _opensources_tags(cells: list[str]) -> list[str]:

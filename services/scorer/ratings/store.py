@@ -25,7 +25,26 @@ from credence.v1 import report_pb2
 
 from services.common.domains import registrable_domain
 from services.common.errors import invalid_argument
+from services.scorer.ratings.estimate import (
+    ESTIMATE_LICENCE,
+    ESTIMATE_LIST,
+    ESTIMATE_NAME,
+    ESTIMATE_PATH,
+    DomainEstimator,
+    EstimateContext,
+    graph_scores_url,
+)
 from services.scorer.ratings.hosts import candidate_hosts, normalize_host
+from services.scorer.ratings.kinds import (
+    HAND_KEPT_LIST,
+    HAND_KEPT_NAME,
+    SATIRE,
+    WRITER,
+    KindsCatalogue,
+    PlatformPage,
+    default_catalogue,
+    primary_kind,
+)
 from services.scorer.ratings.lists import LISTS, LISTS_BY_ID, ListInfo
 from services.scorer.ratings.loaders import LOADERS, Entry
 from services.scorer.weights import Weights, default_weights
@@ -63,8 +82,18 @@ class RatingsStore:
         lists: Iterable[ListInfo] = LISTS,
         weights: Weights | None = None,
         aliases: dict[str, str] | None = None,
+        *,
+        kinds: KindsCatalogue | None = None,
+        estimator_path: Path | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         self.weights = weights or default_weights()
+        self.kinds = kinds or default_catalogue()
+        self.estimator_path = estimator_path
+        self.data_dir = data_dir
+        self._estimator: DomainEstimator | None = None
+        self._context: EstimateContext | None = None
+        self._estimate_lock = threading.Lock()
         self.lists = {info.list_id: info for info in lists}
         self.aliases = aliases if aliases is not None else load_aliases()[0]
         self._alias_groups: dict[str, set[str]] = defaultdict(set)
@@ -85,6 +114,8 @@ class RatingsStore:
             if use_cache and key in _CACHE:
                 return _CACHE[key]
             store = cls._read(folder)
+            store.estimator_path = ESTIMATE_PATH
+            store.data_dir = Path(data_dir)
             _CACHE[key] = store
             return store
 
@@ -185,18 +216,74 @@ class RatingsStore:
         )
 
     def rate(self, domain_or_url: str) -> report_pb2.SourceRating:
-        """The aggregated reputation of the site at `domain_or_url`."""
+        """The aggregated reputation of the site at `domain_or_url`, with its kind.
+
+        On a platform of user-generated content the writer's own space is rated (with only
+        the lists that rate that space), never the platform: `medium.com/@someone` and
+        `someone.substack.com` do not inherit medium.com's or substack.com's score.
+        """
+        page = self.kinds.platform_page(domain_or_url)
+        if page is not None and (page.writer or page.has_path):
+            return self._rate_platform_page(page)
         host, entries = self.find(domain_or_url)
+        notes = self.kind_notes(host, entries)
+        rating = self._rating(host, entries, notes)
+        if not rating.known and self.estimator_path is not None and registrable_domain(host):
+            self._add_estimate(rating)
+        return rating
+
+    def _estimate_model(self) -> tuple[DomainEstimator, EstimateContext] | None:
+        """The estimate model and what it knows around a domain, loaded on first use."""
+        with self._estimate_lock:
+            if self._estimator is None and self.estimator_path is not None:
+                self._estimator = DomainEstimator.load(self.estimator_path)
+                if self._estimator is None:
+                    self.estimator_path = None  # no model shipped: unlisted stay neutral
+            if self._estimator is None:
+                return None
+            if self._context is None:
+                self._context = EstimateContext.build(self, self.data_dir or Path("."))
+            return self._estimator, self._context
+
+    def _add_estimate(self, rating: report_pb2.SourceRating) -> None:
+        loaded = self._estimate_model()
+        if loaded is None:
+            return
+        model, context = loaded
+        value = float(model.predict([rating.domain], context)[0])
+        rating.score = round(100.0 * value, 1)
+        rating.label = self.label(rating.score, rating.kind)
+        rating.confidence = self.weights.estimate_confidence
+        rating.estimated = True
+        rating.ratings.append(
+            report_pb2.Rating(
+                list=ESTIMATE_LIST,
+                list_name=ESTIMATE_NAME,
+                original_label=f"estimated quality {value:.2f} on a 0-1 scale from the "
+                "domain's name, TLD, graph scores and rated neighbours (an estimate, not a "
+                "rating)",
+                normalized=round(value, 4),
+                as_of=model.trained_on,
+                licence=ESTIMATE_LICENCE,
+                url=graph_scores_url(),
+            )
+        )
+
+    def _rating(
+        self, host: str, entries: list[Entry], notes: list[report_pb2.SourceKindNote]
+    ) -> report_pb2.SourceRating:
         agg = self.aggregate(entries)
-        bands = self.weights.bands
+        kind = primary_kind(n.kind for n in notes)
         if agg is None:
             prior = self.weights.unknown_prior
             return report_pb2.SourceRating(
                 domain=host,
                 score=prior,
-                label=bands.label(prior),
+                label=self.label(prior, kind),
                 confidence=self.weights.unknown_confidence,
                 known=False,
+                kind=kind,
+                kind_notes=notes,
             )
         score = round(100.0 * agg.score, 1)
         unique = {(e.list_id, e.label): e for e in entries}
@@ -204,11 +291,80 @@ class RatingsStore:
         return report_pb2.SourceRating(
             domain=host,
             score=score,
-            label=bands.label(score),
+            label=self.label(score, kind),
             confidence=round(agg.confidence, 3),
             known=True,
             ratings=[self.rating_proto(e) for e in ordered],
+            kind=kind,
+            kind_notes=notes,
         )
+
+    def label(self, score: float, kind: int) -> report_pb2.Label.ValueType:
+        """The band of `score`, except that satire has its own band whatever its score."""
+        return report_pb2.LABEL_SATIRE if kind == SATIRE else self.weights.bands.label(score)
+
+    def _rate_platform_page(self, page: PlatformPage) -> report_pb2.SourceRating:
+        platform = page.platform
+        writer = page.writer
+        entries = self.entries_for_host(writer) if writer and "/" not in writer else []
+        if writer:
+            what = f"{writer} is one writer's space on {platform.name} ({platform.domain})"
+        else:
+            what = f"the page is on {platform.name} ({platform.domain}); its writer is not known"
+            writer = platform.domain
+        note = report_pb2.SourceKindNote(
+            kind=WRITER,
+            list=HAND_KEPT_LIST,
+            list_name=HAND_KEPT_NAME,
+            note=f"{what}, a platform of user-generated content; the platform's own rating "
+            "is not the writer's and is not inherited",
+            url=f"https://{platform.domain}/",
+        )
+        return self._rating(writer, entries, [note, *self.kind_notes(writer, entries)])
+
+    def kind_notes(self, host: str, entries: list[Entry]) -> list[report_pb2.SourceKindNote]:
+        """Every statement of the site's kind: the lists' (from their entries), then the
+        hand-kept list's, one per (list, kind)."""
+        notes: dict[tuple[str, int], report_pb2.SourceKindNote] = {}
+        for entry in sorted(entries, key=lambda e: _list_order(e.list_id)):
+            info = self.lists.get(entry.list_id) or LISTS_BY_ID[entry.list_id]
+            for stated in entry.kinds:
+                notes.setdefault(
+                    (entry.list_id, stated.kind),
+                    report_pb2.SourceKindNote(
+                        kind=stated.kind,
+                        list=info.list_id,
+                        list_name=info.name,
+                        note=stated.note,
+                        url=entry.page_url or info.url,
+                    ),
+                )
+        hand = self.kinds.sites.get(host) or self.kinds.sites.get(self.aliases.get(host, ""))
+        if hand is not None:
+            notes.setdefault(
+                (HAND_KEPT_LIST, hand.kind),
+                report_pb2.SourceKindNote(
+                    kind=hand.kind,
+                    list=HAND_KEPT_LIST,
+                    list_name=HAND_KEPT_NAME,
+                    note=hand.note,
+                    url=hand.url,
+                ),
+            )
+        platform = self.kinds.platforms.get(host)
+        if platform is not None:
+            notes.setdefault(
+                (HAND_KEPT_LIST, report_pb2.SOURCE_KIND_PLATFORM),
+                report_pb2.SourceKindNote(
+                    kind=report_pb2.SOURCE_KIND_PLATFORM,
+                    list=HAND_KEPT_LIST,
+                    list_name=HAND_KEPT_NAME,
+                    note=f"{platform.name}, a platform where anyone publishes; its writers "
+                    "are rated on their own",
+                    url=f"https://{platform.domain}/",
+                ),
+            )
+        return list(notes.values())
 
     def __len__(self) -> int:
         return len(self._by_host)

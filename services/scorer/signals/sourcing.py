@@ -91,9 +91,11 @@ def assess_citation(
             url=check.story.url,
             source=check.story.source,
         )
-    elif check is not None and check.outlet_indexed:
+    elif check is not None and check.status == matcher_pb2.CITATION_STATUS_NOT_FOUND:
         score -= NOT_FOUND_PENALTY
-        reason += "; no matching story from that outlet was found near the cited date"
+        reason += "; its coverage near the cited date was searched and no matching story found"
+    elif check is not None and check.status == matcher_pb2.CITATION_STATUS_NOT_CHECKED:
+        reason += "; whether such a story exists could not be checked in time"
     return CitedOutlet(citation.outlet, domain, max(0.0, min(100.0, score)), reason + ".", link)
 
 

@@ -27,7 +27,7 @@ from credence.v1 import evidence_pb2 as credence_dot_v1_dot_evidence__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63redence/v1/matcher.proto\x12\x0b\x63redence.v1\x1a\x19\x63redence/v1/article.proto\x1a\x1a\x63redence/v1/evidence.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"X\n\x0cMatchRequest\x12%\n\x07\x61rticle\x18\x01 \x01(\x0b\x32\x14.credence.v1.Article\x12\x12\n\nmax_claims\x18\x02 \x01(\x05\x12\r\n\x05top_k\x18\x03 \x01(\x05\"\xb3\x01\n\rCitationCheck\x12\'\n\x08\x63itation\x18\x01 \x01(\x0b\x32\x15.credence.v1.Citation\x12\r\n\x05\x66ound\x18\x02 \x01(\x08\x12%\n\x05story\x18\x03 \x01(\x0b\x32\x16.credence.v1.WireStory\x12\x16\n\x0eoutlet_indexed\x18\x04 \x01(\x08\x12+\n\x06status\x18\x05 \x01(\x0e\x32\x1b.credence.v1.CitationStatus\"\x91\x01\n\x0cSourceSearch\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\'\n\x05state\x18\x02 \x01(\x0e\x32\x18.credence.v1.SearchState\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x0f\n\x07stories\x18\x04 \x01(\x05\x12\x16\n\x0e\x63\x61\x63hed_queries\x18\x05 \x01(\x05\x12\x0f\n\x07queries\x18\x06 \x01(\x05\"\xf7\x01\n\rMatchResponse\x12*\n\x06\x63laims\x18\x01 \x03(\x0b\x32\x1a.credence.v1.ClaimEvidence\x12\x33\n\x0f\x63itation_checks\x18\x02 \x03(\x0b\x32\x1a.credence.v1.CitationCheck\x12\x16\n\x0esentence_count\x18\x03 \x01(\x05\x12+\n\x08searches\x18\x04 \x03(\x0b\x32\x19.credence.v1.SourceSearch\x12(\n\x08\x63overage\x18\x05 \x03(\x0b\x32\x16.credence.v1.WireStory\x12\x16\n\x0esearch_pending\x18\x06 \x01(\x08\"D\n\rStoryDocument\x12%\n\x05story\x18\x01 \x01(\x0b\x32\x16.credence.v1.WireStory\x12\x0c\n\x04\x62ody\x18\x02 \x01(\t\"@\n\x11\x41\x64\x64StoriesRequest\x12+\n\x07stories\x18\x01 \x03(\x0b\x32\x1a.credence.v1.StoryDocument\"4\n\x12\x41\x64\x64StoriesResponse\x12\r\n\x05\x61\x64\x64\x65\x64\x18\x01 \x01(\x05\x12\x0f\n\x07skipped\x18\x02 \x01(\x05\"\x16\n\x14GetIndexStatsRequest\"\xed\x02\n\x15GetIndexStatsResponse\x12\x0f\n\x07stories\x18\x01 \x01(\x03\x12R\n\x11stories_by_source\x18\x02 \x03(\x0b\x32\x37.credence.v1.GetIndexStatsResponse.StoriesBySourceEntry\x12\x12\n\nsize_bytes\x18\x03 \x01(\x03\x12P\n\x10newest_by_source\x18\x04 \x03(\x0b\x32\x36.credence.v1.GetIndexStatsResponse.NewestBySourceEntry\x1a\x36\n\x14StoriesBySourceEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x1aQ\n\x13NewestBySourceEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12)\n\x05value\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x02\x38\x01*\xb0\x01\n\x0e\x43itationStatus\x12\x1f\n\x1b\x43ITATION_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43ITATION_STATUS_FOUND\x10\x01\x12\x1d\n\x19\x43ITATION_STATUS_NOT_FOUND\x10\x02\x12\"\n\x1e\x43ITATION_STATUS_OUTLET_UNKNOWN\x10\x03\x12\x1f\n\x1b\x43ITATION_STATUS_NOT_CHECKED\x10\x04*\xd8\x01\n\x0bSearchState\x12\x1c\n\x18SEARCH_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15SEARCH_STATE_SEARCHED\x10\x01\x12\x1c\n\x18SEARCH_STATE_UNAVAILABLE\x10\x02\x12\x1d\n\x19SEARCH_STATE_RATE_LIMITED\x10\x03\x12\x18\n\x14SEARCH_STATE_PENDING\x10\x04\x12\x1f\n\x1bSEARCH_STATE_NOT_CONFIGURED\x10\x05\x12\x18\n\x14SEARCH_STATE_SKIPPED\x10\x06\x32\xf7\x01\n\x0eMatcherService\x12>\n\x05Match\x12\x19.credence.v1.MatchRequest\x1a\x1a.credence.v1.MatchResponse\x12M\n\nAddStories\x12\x1e.credence.v1.AddStoriesRequest\x1a\x1f.credence.v1.AddStoriesResponse\x12V\n\rGetIndexStats\x12!.credence.v1.GetIndexStatsRequest\x1a\".credence.v1.GetIndexStatsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63redence/v1/matcher.proto\x12\x0b\x63redence.v1\x1a\x19\x63redence/v1/article.proto\x1a\x1a\x63redence/v1/evidence.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"q\n\x0cMatchRequest\x12%\n\x07\x61rticle\x18\x01 \x01(\x0b\x32\x14.credence.v1.Article\x12\x12\n\nmax_claims\x18\x02 \x01(\x05\x12\r\n\x05top_k\x18\x03 \x01(\x05\x12\x17\n\x0fsearch_budget_s\x18\x04 \x01(\x01\"\xb3\x01\n\rCitationCheck\x12\'\n\x08\x63itation\x18\x01 \x01(\x0b\x32\x15.credence.v1.Citation\x12\r\n\x05\x66ound\x18\x02 \x01(\x08\x12%\n\x05story\x18\x03 \x01(\x0b\x32\x16.credence.v1.WireStory\x12\x16\n\x0eoutlet_indexed\x18\x04 \x01(\x08\x12+\n\x06status\x18\x05 \x01(\x0e\x32\x1b.credence.v1.CitationStatus\"\x91\x01\n\x0cSourceSearch\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\'\n\x05state\x18\x02 \x01(\x0e\x32\x18.credence.v1.SearchState\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x0f\n\x07stories\x18\x04 \x01(\x05\x12\x16\n\x0e\x63\x61\x63hed_queries\x18\x05 \x01(\x05\x12\x0f\n\x07queries\x18\x06 \x01(\x05\"\xf7\x01\n\rMatchResponse\x12*\n\x06\x63laims\x18\x01 \x03(\x0b\x32\x1a.credence.v1.ClaimEvidence\x12\x33\n\x0f\x63itation_checks\x18\x02 \x03(\x0b\x32\x1a.credence.v1.CitationCheck\x12\x16\n\x0esentence_count\x18\x03 \x01(\x05\x12+\n\x08searches\x18\x04 \x03(\x0b\x32\x19.credence.v1.SourceSearch\x12(\n\x08\x63overage\x18\x05 \x03(\x0b\x32\x16.credence.v1.WireStory\x12\x16\n\x0esearch_pending\x18\x06 \x01(\x08\"D\n\rStoryDocument\x12%\n\x05story\x18\x01 \x01(\x0b\x32\x16.credence.v1.WireStory\x12\x0c\n\x04\x62ody\x18\x02 \x01(\t\"@\n\x11\x41\x64\x64StoriesRequest\x12+\n\x07stories\x18\x01 \x03(\x0b\x32\x1a.credence.v1.StoryDocument\"4\n\x12\x41\x64\x64StoriesResponse\x12\r\n\x05\x61\x64\x64\x65\x64\x18\x01 \x01(\x05\x12\x0f\n\x07skipped\x18\x02 \x01(\x05\"\x16\n\x14GetIndexStatsRequest\"\xed\x02\n\x15GetIndexStatsResponse\x12\x0f\n\x07stories\x18\x01 \x01(\x03\x12R\n\x11stories_by_source\x18\x02 \x03(\x0b\x32\x37.credence.v1.GetIndexStatsResponse.StoriesBySourceEntry\x12\x12\n\nsize_bytes\x18\x03 \x01(\x03\x12P\n\x10newest_by_source\x18\x04 \x03(\x0b\x32\x36.credence.v1.GetIndexStatsResponse.NewestBySourceEntry\x1a\x36\n\x14StoriesBySourceEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x1aQ\n\x13NewestBySourceEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12)\n\x05value\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x02\x38\x01*\xb0\x01\n\x0e\x43itationStatus\x12\x1f\n\x1b\x43ITATION_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43ITATION_STATUS_FOUND\x10\x01\x12\x1d\n\x19\x43ITATION_STATUS_NOT_FOUND\x10\x02\x12\"\n\x1e\x43ITATION_STATUS_OUTLET_UNKNOWN\x10\x03\x12\x1f\n\x1b\x43ITATION_STATUS_NOT_CHECKED\x10\x04*\xd8\x01\n\x0bSearchState\x12\x1c\n\x18SEARCH_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15SEARCH_STATE_SEARCHED\x10\x01\x12\x1c\n\x18SEARCH_STATE_UNAVAILABLE\x10\x02\x12\x1d\n\x19SEARCH_STATE_RATE_LIMITED\x10\x03\x12\x18\n\x14SEARCH_STATE_PENDING\x10\x04\x12\x1f\n\x1bSEARCH_STATE_NOT_CONFIGURED\x10\x05\x12\x18\n\x14SEARCH_STATE_SKIPPED\x10\x06\x32\xf7\x01\n\x0eMatcherService\x12>\n\x05Match\x12\x19.credence.v1.MatchRequest\x1a\x1a.credence.v1.MatchResponse\x12M\n\nAddStories\x12\x1e.credence.v1.AddStoriesRequest\x1a\x1f.credence.v1.AddStoriesResponse\x12V\n\rGetIndexStats\x12!.credence.v1.GetIndexStatsRequest\x1a\".credence.v1.GetIndexStatsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,32 +38,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETINDEXSTATSRESPONSE_STORIESBYSOURCEENTRY']._serialized_options = b'8\001'
   _globals['_GETINDEXSTATSRESPONSE_NEWESTBYSOURCEENTRY']._loaded_options = None
   _globals['_GETINDEXSTATSRESPONSE_NEWESTBYSOURCEENTRY']._serialized_options = b'8\001'
-  _globals['_CITATIONSTATUS']._serialized_start=1383
-  _globals['_CITATIONSTATUS']._serialized_end=1559
-  _globals['_SEARCHSTATE']._serialized_start=1562
-  _globals['_SEARCHSTATE']._serialized_end=1778
+  _globals['_CITATIONSTATUS']._serialized_start=1408
+  _globals['_CITATIONSTATUS']._serialized_end=1584
+  _globals['_SEARCHSTATE']._serialized_start=1587
+  _globals['_SEARCHSTATE']._serialized_end=1803
   _globals['_MATCHREQUEST']._serialized_start=130
-  _globals['_MATCHREQUEST']._serialized_end=218
-  _globals['_CITATIONCHECK']._serialized_start=221
-  _globals['_CITATIONCHECK']._serialized_end=400
-  _globals['_SOURCESEARCH']._serialized_start=403
-  _globals['_SOURCESEARCH']._serialized_end=548
-  _globals['_MATCHRESPONSE']._serialized_start=551
-  _globals['_MATCHRESPONSE']._serialized_end=798
-  _globals['_STORYDOCUMENT']._serialized_start=800
-  _globals['_STORYDOCUMENT']._serialized_end=868
-  _globals['_ADDSTORIESREQUEST']._serialized_start=870
-  _globals['_ADDSTORIESREQUEST']._serialized_end=934
-  _globals['_ADDSTORIESRESPONSE']._serialized_start=936
-  _globals['_ADDSTORIESRESPONSE']._serialized_end=988
-  _globals['_GETINDEXSTATSREQUEST']._serialized_start=990
-  _globals['_GETINDEXSTATSREQUEST']._serialized_end=1012
-  _globals['_GETINDEXSTATSRESPONSE']._serialized_start=1015
-  _globals['_GETINDEXSTATSRESPONSE']._serialized_end=1380
-  _globals['_GETINDEXSTATSRESPONSE_STORIESBYSOURCEENTRY']._serialized_start=1243
-  _globals['_GETINDEXSTATSRESPONSE_STORIESBYSOURCEENTRY']._serialized_end=1297
-  _globals['_GETINDEXSTATSRESPONSE_NEWESTBYSOURCEENTRY']._serialized_start=1299
-  _globals['_GETINDEXSTATSRESPONSE_NEWESTBYSOURCEENTRY']._serialized_end=1380
-  _globals['_MATCHERSERVICE']._serialized_start=1781
-  _globals['_MATCHERSERVICE']._serialized_end=2028
+  _globals['_MATCHREQUEST']._serialized_end=243
+  _globals['_CITATIONCHECK']._serialized_start=246
+  _globals['_CITATIONCHECK']._serialized_end=425
+  _globals['_SOURCESEARCH']._serialized_start=428
+  _globals['_SOURCESEARCH']._serialized_end=573
+  _globals['_MATCHRESPONSE']._serialized_start=576
+  _globals['_MATCHRESPONSE']._serialized_end=823
+  _globals['_STORYDOCUMENT']._serialized_start=825
+  _globals['_STORYDOCUMENT']._serialized_end=893
+  _globals['_ADDSTORIESREQUEST']._serialized_start=895
+  _globals['_ADDSTORIESREQUEST']._serialized_end=959
+  _globals['_ADDSTORIESRESPONSE']._serialized_start=961
+  _globals['_ADDSTORIESRESPONSE']._serialized_end=1013
+  _globals['_GETINDEXSTATSREQUEST']._serialized_start=1015
+  _globals['_GETINDEXSTATSREQUEST']._serialized_end=1037
+  _globals['_GETINDEXSTATSRESPONSE']._serialized_start=1040
+  _globals['_GETINDEXSTATSRESPONSE']._serialized_end=1405
+  _globals['_GETINDEXSTATSRESPONSE_STORIESBYSOURCEENTRY']._serialized_start=1268
+  _globals['_GETINDEXSTATSRESPONSE_STORIESBYSOURCEENTRY']._serialized_end=1322
+  _globals['_GETINDEXSTATSRESPONSE_NEWESTBYSOURCEENTRY']._serialized_start=1324
+  _globals['_GETINDEXSTATSRESPONSE_NEWESTBYSOURCEENTRY']._serialized_end=1405
+  _globals['_MATCHERSERVICE']._serialized_start=1806
+  _globals['_MATCHERSERVICE']._serialized_end=2053
 # @@protoc_insertion_point(module_scope)

@@ -107,10 +107,13 @@ class MatchRequest(_message.Message):
     ARTICLE_FIELD_NUMBER: _builtins.int
     MAX_CLAIMS_FIELD_NUMBER: _builtins.int
     TOP_K_FIELD_NUMBER: _builtins.int
+    SEARCH_BUDGET_S_FIELD_NUMBER: _builtins.int
     max_claims: _builtins.int
     """The most claims to check; 0 means the service default."""
     top_k: _builtins.int
     """The most stories to retrieve per claim; 0 means the service default."""
+    search_budget_s: _builtins.float
+    """The most seconds the on-demand wire search may take; 0 means the service default."""
     @_builtins.property
     def article(self) -> _article_pb2.Article:
         """The article to check."""
@@ -121,10 +124,11 @@ class MatchRequest(_message.Message):
         article: _article_pb2.Article | None = ...,
         max_claims: _builtins.int = ...,
         top_k: _builtins.int = ...,
+        search_budget_s: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["article", b"article"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["article", b"article", "max_claims", b"max_claims", "top_k", b"top_k"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["article", b"article", "max_claims", b"max_claims", "search_budget_s", b"search_budget_s", "top_k", b"top_k"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

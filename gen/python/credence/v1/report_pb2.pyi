@@ -36,6 +36,10 @@ class _LabelEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Label.ValueType
     """Score 40 to 59: proceed with caution."""
     LABEL_LOW_CREDIBILITY: _Label.ValueType  # 4
     """Score 0 to 39: fails basic standards of credibility."""
+    LABEL_SATIRE: _Label.ValueType  # 5
+    """The source publishes satire: its stories are not meant to be read as fact, whatever
+    its score (a score is then not a credibility verdict).
+    """
 
 class Label(_Label, metaclass=_LabelEnumTypeWrapper):
     """The reader-facing band a score falls into."""
@@ -50,7 +54,61 @@ LABEL_PROCEED_WITH_CAUTION: Label.ValueType  # 3
 """Score 40 to 59: proceed with caution."""
 LABEL_LOW_CREDIBILITY: Label.ValueType  # 4
 """Score 0 to 39: fails basic standards of credibility."""
+LABEL_SATIRE: Label.ValueType  # 5
+"""The source publishes satire: its stories are not meant to be read as fact, whatever
+its score (a score is then not a credibility verdict).
+"""
 Global___Label: _TypeAlias = Label  # noqa: Y015
+
+class _SourceKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _SourceKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SourceKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SOURCE_KIND_UNSPECIFIED: _SourceKind.ValueType  # 0
+    """No list says what kind of source it is."""
+    SOURCE_KIND_SATIRE: _SourceKind.ValueType  # 1
+    """Satire or parody: not meant as factual news."""
+    SOURCE_KIND_STATE_AFFILIATED: _SourceKind.ValueType  # 2
+    """Media owned, funded or controlled by a state."""
+    SOURCE_KIND_PLATFORM: _SourceKind.ValueType  # 3
+    """A platform of user-generated content (medium.com, substack.com, youtube.com): its
+    writers are rated on their own, never with the platform's score.
+    """
+    SOURCE_KIND_PLATFORM_WRITER: _SourceKind.ValueType  # 4
+    """One writer's pages on such a platform (someone.substack.com, medium.com/@someone)."""
+    SOURCE_KIND_WIRE_SERVICE: _SourceKind.ValueType  # 5
+    """A news agency (wire service) whose stories other outlets republish."""
+    SOURCE_KIND_FACT_CHECKER: _SourceKind.ValueType  # 6
+    """A fact-checking organisation."""
+    SOURCE_KIND_CONSPIRACY_PSEUDOSCIENCE: _SourceKind.ValueType  # 7
+    """Listed as a conspiracy or pseudoscience source."""
+
+class SourceKind(_SourceKind, metaclass=_SourceKindEnumTypeWrapper):
+    """What kind of source a site is, as the rating lists (or Credence's hand-kept list of
+    kinds) say; shown beside the score because a score alone misleads for these sources.
+    """
+
+SOURCE_KIND_UNSPECIFIED: SourceKind.ValueType  # 0
+"""No list says what kind of source it is."""
+SOURCE_KIND_SATIRE: SourceKind.ValueType  # 1
+"""Satire or parody: not meant as factual news."""
+SOURCE_KIND_STATE_AFFILIATED: SourceKind.ValueType  # 2
+"""Media owned, funded or controlled by a state."""
+SOURCE_KIND_PLATFORM: SourceKind.ValueType  # 3
+"""A platform of user-generated content (medium.com, substack.com, youtube.com): its
+writers are rated on their own, never with the platform's score.
+"""
+SOURCE_KIND_PLATFORM_WRITER: SourceKind.ValueType  # 4
+"""One writer's pages on such a platform (someone.substack.com, medium.com/@someone)."""
+SOURCE_KIND_WIRE_SERVICE: SourceKind.ValueType  # 5
+"""A news agency (wire service) whose stories other outlets republish."""
+SOURCE_KIND_FACT_CHECKER: SourceKind.ValueType  # 6
+"""A fact-checking organisation."""
+SOURCE_KIND_CONSPIRACY_PSEUDOSCIENCE: SourceKind.ValueType  # 7
+"""Listed as a conspiracy or pseudoscience source."""
+Global___SourceKind: _TypeAlias = SourceKind  # noqa: Y015
 
 class _SignalKind:
     ValueType = _typing.NewType("ValueType", _builtins.int)
@@ -226,6 +284,9 @@ class SourceRating(_message.Message):
     CONFIDENCE_FIELD_NUMBER: _builtins.int
     KNOWN_FIELD_NUMBER: _builtins.int
     RATINGS_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    KIND_NOTES_FIELD_NUMBER: _builtins.int
+    ESTIMATED_FIELD_NUMBER: _builtins.int
     domain: _builtins.str
     """The registrable domain rated."""
     score: _builtins.float
@@ -236,9 +297,19 @@ class SourceRating(_message.Message):
     """How sure the aggregate is, 0 to 1 (agreement and number of lists)."""
     known: _builtins.bool
     """False when no list rates the domain; the score is then a neutral prior."""
+    kind: Global___SourceKind.ValueType
+    """What kind of source it is (the most telling of `kind_notes`)."""
+    estimated: _builtins.bool
+    """True when no list rates the domain and the score is an estimate (see the ratings
+    entry of the estimate for how it was made); its confidence is then low.
+    """
     @_builtins.property
     def ratings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Rating]:
         """Each list's rating."""
+
+    @_builtins.property
+    def kind_notes(self) -> _containers.RepeatedCompositeFieldContainer[Global___SourceKindNote]:
+        """Every statement of a kind, with who says so."""
 
     def __init__(
         self,
@@ -249,14 +320,55 @@ class SourceRating(_message.Message):
         confidence: _builtins.float = ...,
         known: _builtins.bool = ...,
         ratings: _abc.Iterable[Global___Rating] | None = ...,
+        kind: Global___SourceKind.ValueType = ...,
+        kind_notes: _abc.Iterable[Global___SourceKindNote] | None = ...,
+        estimated: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["confidence", b"confidence", "domain", b"domain", "known", b"known", "label", b"label", "ratings", b"ratings", "score", b"score"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["confidence", b"confidence", "domain", b"domain", "estimated", b"estimated", "kind", b"kind", "kind_notes", b"kind_notes", "known", b"known", "label", b"label", "ratings", b"ratings", "score", b"score"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SourceRating: _TypeAlias = SourceRating  # noqa: Y015
+
+@_typing.final
+class SourceKindNote(_message.Message):
+    """One list's statement of what kind of source a site is."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    LIST_FIELD_NUMBER: _builtins.int
+    LIST_NAME_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    URL_FIELD_NUMBER: _builtins.int
+    kind: Global___SourceKind.ValueType
+    """The kind stated."""
+    list: _builtins.str
+    """The list's identifier, e.g. "opensources", or "credence_kinds" for the hand-kept list."""
+    list_name: _builtins.str
+    """The list's human name."""
+    note: _builtins.str
+    """The list's own words, e.g. "satire" or "a satirical news website"."""
+    url: _builtins.str
+    """Where the statement can be checked."""
+    def __init__(
+        self,
+        *,
+        kind: Global___SourceKind.ValueType = ...,
+        list: _builtins.str = ...,
+        list_name: _builtins.str = ...,
+        note: _builtins.str = ...,
+        url: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "list", b"list", "list_name", b"list_name", "note", b"note", "url", b"url"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SourceKindNote: _TypeAlias = SourceKindNote  # noqa: Y015
 
 @_typing.final
 class Report(_message.Message):

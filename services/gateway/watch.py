@@ -1,5 +1,7 @@
 """WatchReport: follows one job and sends a message each time its state or stage changes,
-ending with the report (or the failure). Job records live in Redis; the watcher polls them
+ending with the report (or the failure). A report whose wire search was still pending is
+followed further: each recomputed report is sent, until the search has landed or the watch's
+time is up. Job records live in Redis; the watcher polls them
 with a short backoff, so a watch costs a few reads a second and no worker involvement."""
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ _FIRST_POLL_S = 0.01
 _MAX_POLL_S = 0.1
 
 
-def _not_found(job_id: str) -> CredenceError:
+def job_not_found(job_id: str) -> CredenceError:
+    """JOB_NOT_FOUND: what GetReport and WatchReport answer for an unknown or expired job."""
     return CredenceError(
         grpc.StatusCode.NOT_FOUND,
         "JOB_NOT_FOUND",
@@ -33,20 +36,22 @@ async def watch_job(
     loop = asyncio.get_running_loop()
     give_up = loop.time() + max_s
     delay = _FIRST_POLL_S
-    last: tuple[int, str] | None = None
+    last: tuple[int, str, int] | None = None
     while True:
         record = await records.aget(job_id)
         if record is None:
-            raise _not_found(job_id)
-        now = (record.job.state, record.job.stage)
+            raise job_not_found(job_id)
+        now = (record.job.state, record.job.stage, record.report.created_at.ToNanoseconds())
         if now != last:
             last = now
             update = reliability_pb2.WatchReportResponse(job=record.job)
             if record.job.state == reliability_pb2.JOB_STATE_DONE:
                 update.report.CopyFrom(record.report)
             yield update
-        if is_finished(record):
+        if is_finished(record) and not record.report.coverage.pending:
             return
+        if is_finished(record) and loop.time() > give_up:
+            return  # the report stands as it is; its coverage says the search was pending
         if loop.time() > give_up:
             raise CredenceError(
                 grpc.StatusCode.DEADLINE_EXCEEDED,

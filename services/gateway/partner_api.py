@@ -1,4 +1,4 @@
-"""How the scorer process exposes the partner API: the API-key interceptor when keys are
+"""How the gateway process exposes the partner API: the API-key interceptor when keys are
 required, and the optional public listener (ReliabilityService only, TLS when configured)
 beside the internal plaintext one the workers call."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 import grpc
+from credence.v1 import reliability_pb2
 
 from services.auth.api_keys import KeyStore
 from services.auth.interceptor import ApiKeyInterceptor
@@ -16,7 +17,7 @@ from services.common.tls import TlsConfigError, server_credentials
 
 _LOGGER = logging.getLogger(__name__)
 
-RELIABILITY_SERVICE = "credence.v1.ReliabilityService"
+RELIABILITY_SERVICE = reliability_pb2.DESCRIPTOR.services_by_name["ReliabilityService"].full_name
 
 
 def interceptors(settings: Settings) -> list[grpc.aio.ServerInterceptor]:
@@ -37,7 +38,7 @@ def public_server(
             raise TlsConfigError("TLS is configured but CREDENCE_PUBLIC_ADDR is not set")
         return None
     return GrpcServer(
-        "scorer-public",
+        "gateway-public",
         [reliability],
         settings.public_addr,
         interceptors=guards,

@@ -20,7 +20,7 @@ from credence.v1 import reliability_pb2
 from prometheus_client import Gauge
 
 from services.common.errors import CredenceError
-from services.scorer import validation
+from services.gateway import validation
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -19,14 +19,15 @@ from services.common.config import Settings
 from services.common.errors import CredenceError
 from services.common.server import ServiceSpec
 from services.common.urls import canonical_url
+from services.gateway import validation
+from services.gateway.batch import BatchLimits, BatchStats, run_batch
+from services.gateway.job_waiter import JobWaiter
+from services.gateway.watch import job_not_found, watch_job
 from services.pipeline import keys
 from services.pipeline.jobs import JobRecords
 from services.pipeline.submit import JobInput, start_or_join
-from services.scorer import validation
-from services.scorer.batch import BatchLimits, BatchStats, run_batch
-from services.scorer.job_waiter import JobWaiter
-from services.scorer.report import MODEL_VERSION, Scorer
-from services.scorer.watch import watch_job
+from services.scorer.ratings import RatingsStore
+from services.scorer.weights import MODEL_VERSION
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,10 +59,10 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
     """The public API."""
 
     def __init__(
-        self, settings: Settings, scorer: Scorer, cache: Cache, records: JobRecords
+        self, settings: Settings, ratings: RatingsStore, cache: Cache, records: JobRecords
     ) -> None:
         self._settings = settings
-        self._scorer = scorer
+        self._ratings = ratings
         self._cache = cache
         self._records = records
         self._waiter = JobWaiter(records)
@@ -91,7 +92,7 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         self, request: reliability_pb2.GetSourceRatingRequest, context: grpc.aio.ServicerContext
     ) -> reliability_pb2.GetSourceRatingResponse:
         domain = validation.domain(request.domain)
-        rating = await asyncio.to_thread(self._scorer.source_rating, domain)
+        rating = await asyncio.to_thread(self._ratings.rate, domain)
         return reliability_pb2.GetSourceRatingResponse(rating=rating)
 
     async def GetReport(
@@ -100,12 +101,7 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         job_id = validation.job_id(request.job_id)
         record = await self._records.aget(job_id)
         if record is None:
-            raise CredenceError(
-                grpc.StatusCode.NOT_FOUND,
-                "JOB_NOT_FOUND",
-                f"no job {job_id!r}; it never existed or has expired",
-                metadata={"job_id": job_id},
-            )
+            raise job_not_found(job_id)
         return record
 
     async def WatchReport(
