@@ -242,7 +242,7 @@ def _handler_for(replay: WireReplay) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
 
-        def log_message(self, format: str, *args: object) -> None:
+        def log_message(self, *args: object) -> None:
             """Quiet: tests and the demo read the counters, not a log."""
 
     return Handler
