@@ -8,15 +8,17 @@ request for the same report starts afresh."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from billiard.exceptions import WorkerLostError
 from celery.exceptions import TimeLimitExceeded
 from celery.signals import task_failure
+from google.protobuf.message import DecodeError
 
 from services.common.errors import CredenceError
 from services.pipeline.jobs import release_lock
+from services.pipeline.payload import decode
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,14 +36,17 @@ def _reason(exception: BaseException | None) -> tuple[str, str] | None:
 
 
 def _job_of(args: Sequence[Any] | None) -> tuple[str, str] | None:
-    """(job id, lock key) from a pipeline task's payload; None for other tasks."""
+    """(job id, lock key) from a pipeline task's state; None for other tasks."""
     payload = args[0] if args else None
-    if not isinstance(payload, Mapping):
+    if not isinstance(payload, str):
         return None
-    job_id, lock = payload.get("job_id"), payload.get("lock_key")
-    if not isinstance(job_id, str) or not isinstance(lock, str):
+    try:
+        state = decode(payload)
+    except (ValueError, DecodeError):  # not a pipeline state (another task's argument)
         return None
-    return job_id, lock
+    if not state.job_id or not state.lock_key:
+        return None
+    return state.job_id, state.lock_key
 
 
 def fail_killed_job(task_name: str, exception: BaseException | None, args: Any) -> bool:
