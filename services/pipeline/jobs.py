@@ -16,7 +16,7 @@ from credence.v1 import reliability_pb2, report_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common.cache import Cache
-from services.pipeline.keys import job_key
+from services.pipeline.keys import job_grant_key, job_key
 
 JobState = reliability_pb2.JobState
 Record = reliability_pb2.GetReportResponse
@@ -47,6 +47,10 @@ class JobRecords:
         record = _new_record(job_id)
         self._write(record)
         return record
+
+    def grants(self) -> JobGrants:
+        """Which API keys may read these jobs, kept in the same store as long."""
+        return JobGrants(self._store, self._ttl_s)
 
     def get(self, job_id: str) -> reliability_pb2.GetReportResponse | None:
         return _parse(self._store.get(job_key(job_id)))
@@ -123,6 +127,23 @@ class JobRecords:
 
     def _write(self, record: reliability_pb2.GetReportResponse) -> None:
         self._store.set(job_key(record.job.id), record.SerializeToString(), self._ttl_s)
+
+
+class JobGrants:
+    """Which API keys may read a job: the key that started it and every key that joined it
+    (a single-flight caller is handed the same job id). Kept beside the job record, as long."""
+
+    def __init__(self, store: Cache, ttl_s: int) -> None:
+        self._store = store
+        self._ttl_s = ttl_s
+
+    async def grant(self, job_id: str, key_id: str) -> None:
+        """Lets `key_id` read job `job_id`."""
+        await self._store.aset(job_grant_key(job_id, key_id), b"1", self._ttl_s)
+
+    async def allowed(self, job_id: str, key_id: str) -> bool:
+        """True when `key_id` was handed job `job_id`."""
+        return await self._store.aget(job_grant_key(job_id, key_id)) is not None
 
 
 def release_lock(store: Cache, key: str, job_id: str) -> bool:
