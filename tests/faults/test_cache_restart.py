@@ -81,7 +81,7 @@ def test_cache_restart_under_load_fails_no_request(
                         errors.append(f"job {job.state}: {job.error_reason}")
                     outcomes["cached" if reply.cached else "uncached"] += 1
 
-        scorer_log = stack.processes["scorer"].log
+        gateway_log = stack.processes["gateway"].log  # the front door reads the cache
         with ThreadPoolExecutor(_CALLERS) as pool:
             callers = [pool.submit(caller, i) for i in range(_CALLERS)]
             try:
@@ -92,7 +92,7 @@ def test_cache_restart_under_load_fails_no_request(
                 wait_until(lambda: redis_down(cache.port), "the cache to refuse a probe")
                 wait_until(
                     lambda: (
-                        seen("uncached") > uncached_before and "serving uncached" in scorer_log()
+                        seen("uncached") > uncached_before and "serving uncached" in gateway_log()
                     ),
                     "a report served uncached while the cache is down",
                     180,
