@@ -44,6 +44,7 @@ def _settings(tmp_path: Path, replay: WireReplay, **extra: object) -> Settings:
         "gdelt_url": replay.gdelt_url,
         "wire_page_mirror": replay.page_mirror_url,
         "gdelt_min_interval_s": 0.01,
+        "wire_search": True,  # the suite turns it off by default (tests/conftest.py)
         **extra,
     }
     return Settings(**values)  # type: ignore[arg-type]
