@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum
 SAMPLE_URL := https://www.globalresearch.ca/kremlin-under-drone-attack-failed-attempt-assassinate-president-putin/5817979
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: lock install demo test run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance train-domain-estimate export-onnx train-relatedness index clean
+.PHONY: lock install install-train demo test run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance train-domain-estimate export-onnx train-relatedness index clean
 
 install: $(STAMP)
 
@@ -21,6 +21,10 @@ $(STAMP): pyproject.toml constraints.txt
 	# packaged model and the training artifacts, checked against the exported digest.
 	$(PY) -m services.matcher.encoder_weights
 	touch $@
+
+# PyTorch (CPU) for fine-tuning and for the test that checks the training mirror.
+install-train: $(STAMP)
+	$(PY) -c 'import torch' 2>/dev/null || $(PY) -m pip install -q -c constraints.txt -e '.[train]'
 
 tools/node_modules/.bin/buf: tools/package.json
 	cd tools && npm install --no-audit --no-fund --silent
@@ -47,12 +51,18 @@ demo: install
 	  CREDENCE_GDELT_URL="$$wire/api/v2/doc/doc" CREDENCE_WIRE_PAGE_MIRROR="$$wire/page?url=" CREDENCE_ALLOW_LOOPBACK=true \
 	    $(BIN)/credence score "$$data/samples/globalresearch-kremlin-drone-2023.txt" --url "$(SAMPLE_URL)"
 
+# Under CI nothing may skip (tests/support/needs.py), so CI also installs the train extra.
 test: install redis
 	tools/ensure_test_tools.sh
+	if [ "$${CI:-}" = true ]; then $(MAKE) --no-print-directory install-train; fi
 	$(BIN)/pytest -q -p no:cacheprovider
 
-run: install redis
+# The broker Redis of `make run` persists queued jobs (append-only file in var/redis).
+run: install
 	mkdir -p var
+	REDIS_AOF_DIR=var/redis VENV=$(VENV) tools/ensure_redis.sh
+	@[ "$${CREDENCE_REQUIRE_API_KEY:-false}" = true ] || echo "make run: API keys are NOT required" \
+	  "(every listener is on loopback); set CREDENCE_REQUIRE_API_KEY=true to require them" >&2
 	index_url="$$($(PY) tools/index_db.py)"; \
 	  PATH="$(abspath $(BIN)):$$PATH" CREDENCE_INDEX_URL="$$index_url" \
 	  CREDENCE_LOG_JSON=$${CREDENCE_LOG_JSON:-true} $(BIN)/honcho -f deploy/Procfile -d . start
@@ -82,13 +92,11 @@ bench: install redis
 fuzz: install
 	$(PY) -m tests.fuzz.atheris_inputs -max_total_time=$${FUZZ_SECONDS:-60}
 
-train-claims: install
-	$(PY) -m pip install -q -c constraints.txt -e '.[train]'
+train-claims: install-train
 	$(PY) -m services.matcher.training.claims
 	$(PY) -m services.matcher.training.export_onnx checkworthy
 
-train-retrieval: install
-	$(PY) -m pip install -q -c constraints.txt -e '.[train]'
+train-retrieval: install-train
 	$(PY) -m services.matcher.training.retrieval
 	$(PY) -m services.matcher.training.export_onnx retrieval
 

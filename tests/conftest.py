@@ -15,6 +15,7 @@ from services.common.config import Settings
 # Tests never reach the live wire sources (GDELT, NYT); those of on-demand search point the
 # matcher at the local replay of recorded coverage.
 os.environ.setdefault("CREDENCE_WIRE_SEARCH", "false")
+from tests.support.needs import need_path, under_ci
 from tests.support.processes import (
     GRPC_SERVICES,
     SERVICE_ADDR_KEYS,
@@ -33,10 +34,10 @@ pytest_plugins = ["tests.support.wire_replay"]
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    """The shared data folder; tests that need it skip when it is absent."""
+    """The shared data folder (its rating lists at least): a test that needs it fails under CI
+    when it is absent, and skips elsewhere."""
     path = Settings().data_dir
-    if not (path / "ratings").is_dir():
-        pytest.skip(f"data folder {path} is absent (see README: credence ratings download)")
+    need_path(path / "ratings", "the data folder's rating lists")
     return path
 
 
@@ -141,3 +142,25 @@ def stack(redis_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     running = start_stack(redis_port, tmp_path_factory.mktemp("stack"))
     yield running
     stop_stack(running)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under CI a skip of any origin (a marker, a library's own skip) fails the test: a
+    missing dependency must be installed, not silently left out (see tests.support.needs)."""
+    report: pytest.TestReport = yield
+    if under_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, which runs every test: {report.longrepr}"
+    return report
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterator[None]:
+    """The number of skipped tests, printed after the short summary and just before pytest's
+    own closing line."""
+    try:
+        return (yield)
+    finally:
+        skipped = terminalreporter.stats.get("skipped", [])
+        terminalreporter.write_line(f"skipped tests: {len(skipped)}")

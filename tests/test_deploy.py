@@ -41,7 +41,7 @@ def test_compose_has_the_whole_stack() -> None:
         "edge",
     } <= set(services)
     assert {"prometheus", "grafana"} <= set(services)
-    assert "8080:8080" in services["edge"]["ports"]
+    assert "127.0.0.1:8080:8080" in services["edge"]["ports"]
 
 
 def test_compose_services_use_only_known_keys_and_resolve_references() -> None:
@@ -63,6 +63,7 @@ def test_broker_and_cache_redis_are_configured_for_their_roles() -> None:
     broker = " ".join(services["broker"]["command"])
     cache = " ".join(services["cache"]["command"])
     assert "noeviction" in broker and "--appendonly yes" in broker
+    assert "--appendfsync everysec" in broker
     assert "allkeys-lru" in cache and "--appendonly no" in cache
 
 
@@ -96,6 +97,66 @@ def test_procfile_runs_the_same_processes_as_compose() -> None:
     assert set(procfile) == {"fetcher", "matcher", "scorer", "gateway", "worker", "edge", "beat"}
     assert set(procfile) <= set(_compose()["services"])
     assert procfile["edge"].strip() == "python -m services.edge"
+
+
+def _published(spec: dict) -> list[str]:
+    return [str(port) for port in spec.get("ports", [])]
+
+
+def test_compose_publishes_only_the_edge_and_public_grpc_on_loopback() -> None:
+    services = _compose()["services"]
+    published = {name: _published(spec) for name, spec in services.items() if "ports" in spec}
+    assert set(published) == {"edge", "gateway"}
+    assert published["edge"] == ["127.0.0.1:8080:8080"]
+    assert published["gateway"] == ["127.0.0.1:50443:50443"]  # the internal 50063 is not
+    assert services["gateway"]["environment"]["CREDENCE_PUBLIC_ADDR"] == "0.0.0.0:50443"
+    ops = yaml.safe_load((REPO / "deploy/compose.ops-ports.yml").read_text())["services"]
+    assert set(ops) <= set(services)
+    for name, spec in ops.items():
+        assert all(port.startswith("127.0.0.1:") for port in _published(spec)), name
+
+
+def test_compose_requires_api_keys_for_every_credence_service() -> None:
+    for name, spec in _compose()["services"].items():
+        if "build" in spec:
+            assert spec["environment"]["CREDENCE_REQUIRE_API_KEY"] == "true", name
+
+
+def test_compose_redis_requires_a_password_and_the_services_send_it() -> None:
+    services = _compose()["services"]
+    for name in ("broker", "cache"):
+        assert '--requirepass "$$REDIS_PASSWORD"' in " ".join(services[name]["command"])
+        environment = services[name]["environment"]
+        assert environment["REDIS_PASSWORD"].startswith("${CREDENCE_REDIS_PASSWORD:?")
+        assert environment["REDISCLI_AUTH"] == environment["REDIS_PASSWORD"]  # healthcheck
+    for name, spec in services.items():
+        if "build" not in spec:
+            continue
+        for key in ("CREDENCE_BROKER_URL", "CREDENCE_STATE_URL", "CREDENCE_CACHE_URL"):
+            url = spec["environment"][key]
+            assert url.startswith("redis://:${CREDENCE_REDIS_PASSWORD:?"), (name, key)
+
+
+def test_compose_flower_and_grafana_require_a_login() -> None:
+    services = _compose()["services"]
+    assert services["flower"]["environment"]["FLOWER_BASIC_AUTH"].startswith(
+        "${CREDENCE_FLOWER_BASIC_AUTH:?"
+    )
+    postgres = services["postgres"]["environment"]["POSTGRES_PASSWORD"]
+    assert postgres.startswith("${CREDENCE_PG_PASSWORD:?")  # no default password
+    grafana = services["grafana"]["environment"]
+    assert grafana["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    assert "GF_AUTH_ANONYMOUS_ORG_ROLE" not in grafana
+    assert grafana["GF_SECURITY_ADMIN_PASSWORD"].startswith("${CREDENCE_GRAFANA_ADMIN_PASSWORD:?")
+
+
+def test_make_run_broker_persists_with_an_append_only_file() -> None:
+    makefile = (REPO / "Makefile").read_text()
+    run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "REDIS_AOF_DIR=" in run and "tools/ensure_redis.sh" in run
+    assert "API keys are NOT required" in run  # an open stack says so at start
+    script = (REPO / "tools/ensure_redis.sh").read_text()
+    assert "--appendonly yes --appendfsync everysec" in script
 
 
 def test_compose_keeps_the_wire_index_in_postgres_and_matchers_stateless() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from services.cli.eval_articles import roc_auc
+from tests.support.needs import need_path
 from tests.test_cli import credence
 
 pytestmark = pytest.mark.timeout(600)
@@ -21,8 +22,7 @@ COLUMNS = ["id", "score", "source_reputation", "corroboration", "sourcing", "tra
 
 def _labelled_folder(data_dir: Path, into: Path, per_class: int = 2) -> dict[str, str]:
     source = data_dir / "fakespeak_eng"
-    if not (source / "labels.csv").exists():
-        pytest.skip(f"Fakespeak-ENG not in the data folder ({source})")
+    need_path(source / "labels.csv", "Fakespeak-ENG in the data folder")
     with (source / "labels.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     picked = [r for r in rows if r["label"] == "1"][:per_class]

@@ -3,8 +3,6 @@ stories reach the matcher's index through AddStories, and a claim then finds the
 
 from __future__ import annotations
 
-import time
-
 import grpc
 import pytest
 from credence.v1 import article_pb2, matcher_pb2, matcher_pb2_grpc
@@ -14,6 +12,7 @@ from services.matcher.schedule import beat_schedule
 from services.pipeline.celery_app import make_app
 from tests.conftest import Stack
 from tests.support.pages import page_server
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -45,10 +44,12 @@ def test_feed_task_fills_the_matcher_index(stack: Stack) -> None:
     before = _stats(stub).stories_by_source.get("rss", 0)
     with page_server({"/feed.xml": FEED}) as (base, counts):
         app.send_task("credence.matcher.ingest_rss", args=(f"{base}/feed.xml", "Reuters"))
-        for _ in range(150):
-            if _stats(stub).stories_by_source.get("rss", 0) >= before + 2:
-                break
-            time.sleep(0.2)
+        wait_until(
+            lambda: _stats(stub).stories_by_source.get("rss", 0) >= before + 2,
+            "the feed's two stories in the index",
+            120,
+            every_s=0.2,
+        )
     assert _stats(stub).stories_by_source.get("rss", 0) == before + 2, stack.logs()
     assert counts["/feed.xml"] == 1
 

@@ -67,6 +67,80 @@ def test_broker_redis_is_persistent_noeviction_with_sentinel() -> None:
     assert "allkeys-lru" in (K8S / "redis-cache.yaml").read_text()
 
 
+def _containers() -> list[tuple[str, dict]]:
+    out = []
+    for _, doc in _documents():
+        if doc["kind"] in ("Deployment", "StatefulSet"):
+            spec = doc["spec"]["template"]["spec"]
+            for container in spec.get("initContainers", []) + spec["containers"]:
+                out.append((doc["metadata"]["name"], container))
+    return out
+
+
+def _env(container: dict) -> dict[str, dict]:
+    return {item["name"]: item for item in container.get("env", [])}
+
+
+def test_api_keys_are_required() -> None:
+    config = next(d for _, d in _documents() if d["metadata"]["name"] == "credence-config")
+    assert config["data"]["CREDENCE_REQUIRE_API_KEY"] == "true"
+    assert not any("URL" in key for key in config["data"])  # URLs carry secrets
+
+
+def test_credence_pods_reach_redis_with_the_secret_password() -> None:
+    credence = [(n, c) for n, c in _containers() if c["image"].startswith("credence")]
+    assert {n for n, _ in credence} == {
+        "fetcher",
+        "matcher",
+        "scorer",
+        "gateway",
+        "worker",
+        "beat",
+    }
+    for name, container in credence:
+        env = _env(container)
+        secret = env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"]
+        assert secret == {"name": "credence-secrets", "key": "redis-password"}, name
+        for key in ("CREDENCE_BROKER_URL", "CREDENCE_STATE_URL", "CREDENCE_CACHE_URL"):
+            assert ":$(REDIS_PASSWORD)@" in env[key]["value"], (name, key)
+
+
+def test_redis_requires_the_password() -> None:
+    broker = (K8S / "redis-broker-sentinel.yaml").read_text()
+    for line in ("requirepass $REDIS_PASSWORD", "masterauth $REDIS_PASSWORD", "auth-pass"):
+        assert line in broker
+    assert "appendfsync everysec" in broker
+    cache = next(c for n, c in _containers() if n == "redis-cache")
+    assert cache["args"][-2:] == ["--requirepass", "$(REDIS_PASSWORD)"]
+    for name, container in _containers():
+        probe = container.get("readinessProbe", {}).get("exec")
+        if probe and probe["command"][0] == "redis-cli":
+            assert "REDISCLI_AUTH" in _env(container), name
+
+
+def test_network_policies_expose_only_the_public_listeners() -> None:
+    policies = {d["metadata"]["name"]: d for _, d in _documents() if d["kind"] == "NetworkPolicy"}
+    deny = policies["default-deny-ingress"]["spec"]
+    assert deny["podSelector"] == {} and deny["policyTypes"] == ["Ingress"]
+    assert "ingress" not in deny
+    inside = policies["allow-within-namespace"]["spec"]["ingress"]
+    assert inside == [{"from": [{"podSelector": {}}]}]
+    public = policies["allow-public-listeners"]["spec"]
+    (selector,) = public["podSelector"]["matchExpressions"]
+    assert set(selector["values"]) == {"gateway", "edge"}
+    (rule,) = public["ingress"]
+    assert "from" not in rule  # any source, but only these ports
+    assert {p["port"] for p in rule["ports"]} == {50443, 8080}
+    assert set(policies) == {
+        "default-deny-ingress",
+        "allow-within-namespace",
+        "allow-public-listeners",
+    }
+    gateway = next(c for n, c in _containers() if n == "gateway")
+    assert _env(gateway)["CREDENCE_PUBLIC_ADDR"]["value"] == "0.0.0.0:50443"
+    assert _env(gateway)["CREDENCE_GATEWAY_ADDR"]["value"] == "0.0.0.0:50063"
+
+
 def test_the_wire_index_is_a_postgres_statefulset_and_matchers_keep_no_volume() -> None:
     docs = {(d["kind"], d["metadata"]["name"]): d for _, d in _documents()}
     postgres = docs[("StatefulSet", "postgres")]

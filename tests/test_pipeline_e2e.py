@@ -12,6 +12,7 @@ from credence.v1 import reliability_pb2, reliability_pb2_grpc
 from services.common.errors import from_rpc_error
 from tests.conftest import Stack
 from tests.support.pages import page_server
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -64,13 +65,14 @@ def test_short_deadline_returns_a_job_to_poll(front) -> None:
             pytest.fail(f"expected a pending job, got {error.code()}")
         if reply.job.state != reliability_pb2.JOB_STATE_DONE:
             assert reply.job.id
-            for _ in range(100):
-                record = front.GetReport(reliability_pb2.GetReportRequest(job_id=reply.job.id))
-                if record.job.state == reliability_pb2.JOB_STATE_DONE:
-                    break
-                import time
 
-                time.sleep(0.2)
+            def finished() -> reliability_pb2.GetReportResponse | None:
+                request = reliability_pb2.GetReportRequest(job_id=reply.job.id)
+                record = front.GetReport(request, timeout=10)
+                states = (reliability_pb2.JOB_STATE_DONE, reliability_pb2.JOB_STATE_FAILED)
+                return record if record.job.state in states else None
+
+            record = wait_until(finished, "the polled job to finish", 120, every_s=0.2)
             assert record.job.state == reliability_pb2.JOB_STATE_DONE
             assert 0 <= record.report.score <= 100
 

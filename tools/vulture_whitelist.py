@@ -39,6 +39,7 @@ families  # services/scorer/ratings/store.py
 _.source_rating  # services/scorer/report.py
 list_feedback  # services/cli/feedback.py
 _._database_url  # services/common/config.py
+_._jobs_end_before_their_locks  # services/common/config.py (a pydantic validator)
 discussed  # services/matcher/false_support.py
 fill_index  # services/matcher/false_support.py
 measure  # services/matcher/false_support.py

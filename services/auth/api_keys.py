@@ -40,6 +40,8 @@ class ApiKey:
     methods: list[str] = field(default_factory=list)
     created_at: float = 0.0
     revoked_at: float = 0.0
+    operator: bool = False
+    """An operator's key: sees every job and the status page's details (URLs, titles)."""
 
     @property
     def revoked(self) -> bool:
@@ -78,7 +80,12 @@ def matches(record: ApiKey, key: str) -> bool:
 
 
 def new_key(
-    name: str, rate: float, burst: int, methods: list[str] | None = None
+    name: str,
+    rate: float,
+    burst: int,
+    methods: list[str] | None = None,
+    *,
+    operator: bool = False,
 ) -> tuple[str, ApiKey]:
     """A fresh key (shown once) and the record to store."""
     key_id = secrets.token_hex(_KEY_ID_BYTES)
@@ -91,6 +98,7 @@ def new_key(
         burst=burst,
         methods=sorted(methods or []),
         created_at=time.time(),
+        operator=operator,
     )
     return key, record
 

@@ -45,6 +45,10 @@ def create(
         [], "--method", help="Allow only this RPC (repeatable), e.g. --method ScoreUrl."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the key and its record as JSON."),
+    *,
+    operator: bool = typer.Option(
+        False, "--operator", help="An operator's key: any job, and the status page's details."
+    ),
 ) -> None:
     """Create a key; it is printed once and cannot be shown again."""
     settings = get_settings()
@@ -58,7 +62,7 @@ def create(
         unknown = sorted(set(method) - set(_METHODS))
         if unknown:
             raise invalid_argument("--method", f"unknown {unknown}; known: {', '.join(_METHODS)}")
-        key, record = new_key(name, rate, burst, method)
+        key, record = new_key(name, rate, burst, method, operator=operator)
         key_store().put(record)
     except CredenceError as error:
         print_error(error, as_json)
@@ -73,6 +77,7 @@ def create(
                     "rate": rate,
                     "burst": burst,
                     "methods": record.methods,
+                    "operator": record.operator,
                 }
             )
         )

@@ -29,6 +29,10 @@ class Cache(Protocol):
     def set(self, key: str, value: bytes, ttl_s: int) -> None: ...
     def delete(self, key: str) -> None: ...
     def add(self, key: str, value: bytes, ttl_s: int) -> bool: ...
+    def compare_and_set(
+        self, key: str, expected: bytes | None, value: bytes, ttl_s: int
+    ) -> bool: ...
+    def delete_if(self, key: str, value: bytes) -> bool: ...
     async def aget(self, key: str) -> bytes | None: ...
     async def aset(self, key: str, value: bytes, ttl_s: int) -> None: ...
 
@@ -68,11 +72,49 @@ class MemoryCache:
             self._items[key] = (time.monotonic() + ttl_s, value)
             return True
 
+    def compare_and_set(self, key: str, expected: bytes | None, value: bytes, ttl_s: int) -> bool:
+        """Sets `key` to `value` only if it still holds `expected` (None: absent)."""
+        with self._lock:
+            item = self._items.get(key)
+            current = item[1] if item is not None and item[0] >= time.monotonic() else None
+            if current != expected:
+                return False
+            self._items[key] = (time.monotonic() + ttl_s, value)
+            return True
+
+    def delete_if(self, key: str, value: bytes) -> bool:
+        """Deletes `key` only if it holds `value` (a lock released by its holder only)."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or item[1] != value or item[0] < time.monotonic():
+                return False
+            del self._items[key]
+            return True
+
     async def aget(self, key: str) -> bytes | None:
         return self.get(key)
 
     async def aset(self, key: str, value: bytes, ttl_s: int) -> None:
         self.set(key, value, ttl_s)
+
+
+# Compare-and-set in one step on the server: KEYS[1]; ARGV: "1" when the key must be absent,
+# the expected value, the new value, the TTL in seconds.
+_CAS_SCRIPT = """
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+return 1
+"""
+# Delete only when the key holds ARGV[1] (the holder's own id).
+_DELETE_IF_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 
 class RedisCache:
@@ -84,6 +126,8 @@ class RedisCache:
         self._name = "cache" if degrade else "state store"
         self._sync = redis_clients.sync_client(url, timeout_s)
         self._async = redis_clients.async_client(url, timeout_s)
+        self._cas = self._sync.register_script(_CAS_SCRIPT)
+        self._delete_if = self._sync.register_script(_DELETE_IF_SCRIPT)
 
     def get(self, key: str) -> bytes | None:
         try:
@@ -125,6 +169,24 @@ class RedisCache:
         except _REDIS_ERRORS as error:
             self._failed("add", error)
             return True
+
+    def compare_and_set(self, key: str, expected: bytes | None, value: bytes, ttl_s: int) -> bool:
+        """Sets `key` to `value` only if it still holds `expected` (None: absent), atomically
+        on the server. A degraded cache that is down answers False (nothing was set)."""
+        absent = b"1" if expected is None else b"0"
+        try:
+            return bool(self._cas(keys=[key], args=[absent, expected or b"", value, ttl_s]))
+        except _REDIS_ERRORS as error:
+            self._failed("compare-and-set", error)
+            return False
+
+    def delete_if(self, key: str, value: bytes) -> bool:
+        """Deletes `key` only if it holds `value`, atomically on the server."""
+        try:
+            return bool(self._delete_if(keys=[key], args=[value]))
+        except _REDIS_ERRORS as error:
+            self._failed("delete-if", error)
+            return False
 
     def _failed(self, operation: str, error: Exception) -> None:
         if not self._degrade:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         default=60.0,
         description="Deadline of a whole job from its start (longer when the caller's deadline"
         " is); each stage RPC gets the job's remaining time, at most stage_timeout_s.",
+    )
+    max_job_s: float = Field(
+        default=110.0,
+        description="Longest any job may run, whatever deadline its caller asks for; kept"
+        " below lock_ttl_s so no job outlives its single-flight lock.",
     )
     task_soft_time_limit_s: int = Field(
         default=60, description="A task past this many seconds is told to stop (fails its job)."
@@ -292,6 +297,20 @@ class Settings(BaseSettings):
         if value and not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("CREDENCE_INDEX_URL must be empty or a postgresql:// URL")
         return value
+
+    @model_validator(mode="after")
+    def _jobs_end_before_their_locks(self) -> Settings:
+        if self.max_job_s >= self.lock_ttl_s:
+            raise ValueError(
+                f"max_job_s ({self.max_job_s}) must be below lock_ttl_s ({self.lock_ttl_s}):"
+                " a job running past its lock would let a second job start for the same report"
+            )
+        return self
+
+    def job_budget_s(self, requested_s: float = 0.0) -> float:
+        """How long a job may run: what its caller asked for (job_timeout_s when nothing or
+        less), never more than max_job_s."""
+        return min(max(requested_s, self.job_timeout_s), self.max_job_s)
 
     @property
     def resolved_index_dir(self) -> Path:

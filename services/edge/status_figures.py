@@ -21,6 +21,7 @@ import httpx
 from credence.v1 import matcher_pb2, matcher_pb2_grpc, reliability_pb2
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.common import http_clients
 from services.common.config import Settings
 from services.pipeline import ops_state
 from services.pipeline.queue import QUEUE
@@ -271,7 +272,9 @@ class StatusGatherer:
 
     async def _scrape(self, name: str, url: str, into: Snapshot) -> None:
         if self._http is None:
-            self._http = httpx.AsyncClient(timeout=SCRAPE_TIMEOUT_S)
+            self._http = http_clients.async_client(
+                max_bytes=self._settings.max_body_bytes, timeout_s=SCRAPE_TIMEOUT_S
+            )
         try:
             response = await self._http.get(url)
             response.raise_for_status()

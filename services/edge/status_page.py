@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from services.common.config import get_settings
 from services.edge.routes import EXTRA_ROUTES
+from services.edge.status_access import visible_figures
 from services.edge.status_figures import StatusGatherer
 from services.edge.status_html import PAGE
 
@@ -62,7 +63,8 @@ async def status_sampler(app: Starlette) -> AsyncIterator[None]:
 async def status_json(request: Request) -> Response:
     """Every figure of the status page."""
     figures = await _gatherer(request.app).gather()
-    return JSONResponse(figures, headers=_NO_STORE)
+    visible = await visible_figures(request, get_settings(), figures)
+    return JSONResponse(visible, headers=_NO_STORE)
 
 
 async def status_html(request: Request) -> Response:

@@ -17,7 +17,8 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
-# Not relying on the Python version's idea of "global" for these: refused outright.
+# Not relying on the Python version's idea of "global" for these (its tables miss some,
+# such as fec0::/10 and 3fff::/20): refused outright.
 _ALWAYS_BLOCKED = tuple(
     ipaddress.ip_network(n)
     for n in (
@@ -30,6 +31,8 @@ _ALWAYS_BLOCKED = tuple(
         "198.51.100.0/24",
         "203.0.113.0/24",
         "240.0.0.0/4",
+        "fec0::/10",  # IPv6 site-local (deprecated, still routed inside some networks)
+        "3fff::/20",  # IPv6 documentation (RFC 9637)
     )
 )
 
@@ -84,7 +87,7 @@ def is_public(address: IPAddress) -> bool:
         inner = embedded_ipv4(address)
         if inner is not None:
             return is_public(inner)
-    if any(address in network for network in _ALWAYS_BLOCKED if network.version == 4):
+    if any(address in network for network in _ALWAYS_BLOCKED if network.version == address.version):
         return False
     return bool(
         address.is_global

@@ -18,6 +18,7 @@ from services.common.urls import validate_url
 from services.fetcher import errors
 from services.fetcher.addresses import IPAddress, allowed, is_loopback, literal_address
 from services.fetcher.decoding import ACCEPT_ENCODING, decoder_for
+from services.fetcher.hostnames import ascii_host, ascii_url
 from services.fetcher.policy import FetchPolicy
 from services.fetcher.resolver import Resolver
 from services.fetcher.transport import PinnedTransport, UnpinnedHostError
@@ -102,6 +103,7 @@ class SafeHttp:
         """GETs `url`, following up to max_redirects redirects, each hop checked anew."""
         current = url
         for _hop in range(self._policy.max_redirects + 1):
+            current = ascii_url(validate_url(current))
             await self.check_target(current)
             if before_hop is not None:
                 await before_hop(current)
@@ -114,16 +116,16 @@ class SafeHttp:
     async def check_target(self, url: str) -> IPAddress:
         """Validates `url`, resolves its host once, refuses anything not allowed, and pins
         the checked address for the connection."""
-        validate_url(url)
+        url = ascii_url(validate_url(url))
         parts = urlsplit(url)
-        host = parts.hostname or ""
+        host = ascii_host(parts.hostname or "")
         port = parts.port or _DEFAULT_PORTS[parts.scheme.lower()]
         address = await self._resolve(host, port)
         if port not in self._policy.allowed_ports and not (
             self._policy.allow_loopback and is_loopback(address)
         ):
             raise errors.blocked_port(host, port)
-        self._transport.pin(httpx.URL(url).host, address)
+        self._transport.pin(host, address)
         return address
 
     async def _resolve(self, host: str, port: int) -> IPAddress:

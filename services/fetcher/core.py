@@ -22,6 +22,7 @@ from services.fetcher import errors, pagefields
 from services.fetcher.article import Draft, build_article
 from services.fetcher.client import RawResponse, SafeHttp
 from services.fetcher.decoding import decode_body
+from services.fetcher.hostnames import url_host
 from services.fetcher.htmlpage import extract_html
 from services.fetcher.plaintext import extract_text
 from services.fetcher.policy import FetchPolicy
@@ -120,8 +121,7 @@ class Fetcher:
 
     async def _before_hop(self, url: str, http: SafeHttp) -> None:
         """Per hop: the host's rate limit, then its robots.txt."""
-        host = url.split("://", 1)[-1].split("/", 1)[0].lower()
-        await self._limiter.acquire(host)
+        await self._limiter.acquire(url_host(url))
         await self._robots.check(url, http)
 
 

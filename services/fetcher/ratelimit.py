@@ -36,8 +36,10 @@ class HostRateLimiter:
         return (1.0 - tokens) / self._rate
 
     async def acquire(self, host: str) -> None:
-        """Waits for a token for `host`, or raises FETCH_RATE_LIMITED."""
-        key = host.lower()
+        """Waits for a token for `host` (a bare host name, in the ASCII form of
+        services.fetcher.hostnames: never an authority with port, user or query), or raises
+        FETCH_RATE_LIMITED."""
+        key = host.lower().rstrip(".")
         deadline = time.monotonic() + self._max_wait_s
         while True:
             wait = self._take(key)

@@ -3,8 +3,9 @@
 httpx would otherwise resolve the host again when it connects, and a DNS server under an
 attacker's control could answer differently the second time (DNS rebinding). This transport
 rewrites each request to the pinned IP address while keeping the Host header and the TLS
-server name (SNI, and so certificate checks) of the original host. A request to a host that
-has no pin is refused, so nothing can connect unchecked.
+server name (SNI, and so certificate checks) of the original host, both in the ASCII form
+the host was pinned under (services.fetcher.hostnames). A request to a host that has no pin
+is refused, so nothing can connect unchecked.
 """
 
 from __future__ import annotations
@@ -26,16 +27,17 @@ class PinnedTransport(httpx.AsyncBaseTransport):
         self._pins: dict[str, IPAddress] = {}
 
     def pin(self, host: str, address: IPAddress) -> None:
-        """Connect to `address` whenever a request names `host`."""
+        """Connect to `address` whenever a request names `host` (its ASCII form)."""
         self._pins[host.lower()] = address
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        host = request.url.host.lower()
+        host = request.url.raw_host.decode("ascii").lower()
         address = self._pins.get(host)
         if address is None:
             raise UnpinnedHostError(f"no checked address for {host}", request=request)
-        if "host" not in request.headers:
-            request.headers["Host"] = request.url.netloc.decode("ascii")
+        name = f"[{host}]" if ":" in host else host
+        port = request.url.port
+        request.headers["Host"] = name if port is None else f"{name}:{port}"
         if request.url.scheme == "https":
             request.extensions = {**request.extensions, "sni_hostname": host}
         request.url = request.url.copy_with(host=str(address))

@@ -35,6 +35,13 @@ async def serve() -> None:
         runtime.job_records(),
     )
     guards = partner_api.interceptors(settings)
+    if not settings.require_api_key:
+        _LOGGER.warning(
+            "API keys are NOT required (CREDENCE_REQUIRE_API_KEY=false): anyone who reaches"
+            " %s%s may call ReliabilityService; keep it on loopback or require keys",
+            settings.gateway_addr,
+            f" or {settings.public_addr}" if settings.public_addr else "",
+        )
     spec = front_door.service_spec(reliability)
     server = GrpcServer("gateway", [spec], settings.gateway_addr, interceptors=guards)
     public = partner_api.public_server(settings, spec, guards)

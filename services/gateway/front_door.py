@@ -65,6 +65,7 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         self._ratings = ratings
         self._cache = cache
         self._records = records
+        self._grants = records.grants()
         self._waiter = JobWaiter(records)
         self._starting: dict[str, asyncio.Task[tuple[str, bool]]] = {}
         self._batch_limits = BatchLimits(settings.batch_max_items, settings.batch_max_in_flight)
@@ -102,12 +103,15 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         record = await self._records.aget(job_id)
         if record is None:
             raise job_not_found(job_id)
+        await self._check_access(job_id)
         return record
 
     async def WatchReport(
         self, request: reliability_pb2.WatchReportRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[reliability_pb2.WatchReportResponse]:
         job_id = validation.job_id(request.job_id)
+        if await self._records.aget(job_id) is not None:  # a missing job: NOT_FOUND below
+            await self._check_access(job_id)
         async for update in watch_job(self._records, job_id, self._settings.watch_max_s):
             yield update
 
@@ -159,6 +163,9 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         remaining = context.time_remaining() or 0.0
         job = dataclasses.replace(job, timeout_s=max(self._settings.job_timeout_s, remaining))
         job_id, _ = await self._start_or_join(job)
+        caller = caller_var.get()
+        if caller is not None:  # this key may now read the job (GetReport, WatchReport)
+            await self._grants.grant(job_id, caller.record.key_id)
         record = await self._waiter.wait(job_id, self._wait_budget(context))
         if record is None:
             raise CredenceError(grpc.StatusCode.INTERNAL, "JOB_LOST", "the job record disappeared")
@@ -172,6 +179,20 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
             self._starting[job.cache_key] = starting
             starting.add_done_callback(lambda _: self._starting.pop(job.cache_key, None))
         return await asyncio.shield(starting)
+
+    async def _check_access(self, job_id: str) -> None:
+        """With API keys, a job is read only by a key that was handed it, or an operator's."""
+        caller = caller_var.get()
+        if caller is None or caller.record.operator:
+            return
+        if not await self._grants.allowed(job_id, caller.record.key_id):
+            raise CredenceError(
+                grpc.StatusCode.PERMISSION_DENIED,
+                "JOB_OF_ANOTHER_KEY",
+                f"job {job_id} was started for another API key; only that key (or an"
+                " operator's) may read it",
+                metadata={"job_id": job_id, "key_id": caller.record.key_id},
+            )
 
     def _wait_budget(self, context: grpc.aio.ServicerContext) -> float:
         remaining = context.time_remaining()

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from celery import Task, shared_task
 
+from services.common import http_clients
 from services.common.config import get_settings
 from services.matcher.index import open_index
 from services.matcher.ingest import StorySink, ingest, local_adapter
@@ -40,9 +41,12 @@ def _index() -> StorySink:
 
 
 def _client() -> httpx.Client:
-    return httpx.Client(
-        timeout=HTTP_TIMEOUT_S,
-        headers={"User-Agent": get_settings().user_agent},
+    """Feeds and news APIs: bodies capped like fetched pages, no proxies from the env."""
+    settings = get_settings()
+    return http_clients.sync_client(
+        max_bytes=settings.max_body_bytes,
+        timeout_s=HTTP_TIMEOUT_S,
+        user_agent=settings.user_agent,
         follow_redirects=True,
     )
 

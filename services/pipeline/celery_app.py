@@ -16,7 +16,7 @@ from celery.signals import setup_logging
 from services.common.config import Settings, get_settings
 from services.common.log import configure_logging
 from services.matcher.schedule import beat_schedule
-from services.pipeline import telemetry
+from services.pipeline import job_guard, telemetry
 from services.pipeline.queue import PUBLISH_RETRY_POLICY, QUEUE
 
 TASK_MODULES = ("services.pipeline.tasks", "services.matcher.tasks")
@@ -69,6 +69,7 @@ def make_app(settings: Settings) -> Celery:
 
 
 telemetry.connect_signals()
+job_guard.connect_signals()
 app = make_app(get_settings())
 
 

@@ -27,3 +27,13 @@ def lock_key(report_key_: str) -> str:
 def job_key(job_id: str) -> str:
     """The record of a job (a GetReportResponse)."""
     return f"{PREFIX}:job:{job_id}"
+
+
+def body_key(job_id: str) -> str:
+    """The HTML or text a caller sent for a job, kept out of the broker's messages."""
+    return f"{PREFIX}:body:{job_id}"
+
+
+def job_grant_key(job_id: str, key_id: str) -> str:
+    """Present when the API key `key_id` was handed job `job_id` (it may read the job)."""
+    return f"{PREFIX}:job:{job_id}:key:{key_id}"

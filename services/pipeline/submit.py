@@ -19,7 +19,9 @@ from services.common.config import get_settings
 from services.common.errors import CredenceError, unavailable
 from services.common.log import request_id_var
 from services.pipeline import runtime
+from services.pipeline.bodies import JobBody, put_body
 from services.pipeline.celery_app import app
+from services.pipeline.jobs import release_lock
 from services.pipeline.keys import lock_key
 from services.pipeline.payload import PipelineState, encode, set_deadline
 from services.pipeline.queue import FETCH_TASK, MATCH_TASK, PUBLISH_RETRY_POLICY, SCORE_TASK
@@ -36,24 +38,33 @@ class JobInput:
     html: str = ""
     text: str = ""
     timeout_s: float = 0.0
-    """How long the job may run; 0 means the `job_timeout_s` setting."""
+    """How long the job may run (the caller's deadline): at least the `job_timeout_s`
+    setting, at most `max_job_s`."""
 
 
 def enqueue(job_id: str, job: JobInput) -> None:
     """Sends the chain fetch → match → score for a job to the broker (or runs it, eager).
 
-    The state carries the job's deadline so every task and every stage RPC gets only the
-    time the job has left."""
+    The state carries the job's deadline (the caller's, capped by max_job_s so the job ends
+    before its lock) so every task and every stage RPC gets only the time the job has left;
+    a body the caller sent is stored beside the job and only its key is sent."""
+    settings = get_settings()
+    budget_s = settings.job_budget_s(job.timeout_s)
     state = PipelineState(
         job_id=job_id,
         request_id=request_id_var.get(),
         url=job.url,
-        html=job.html,
-        text=job.text,
         cache_key=job.cache_key,
         lock_key=lock_key(job.cache_key),
+        # The body waits beside the job a while past its deadline, then expires.
+        body_key=put_body(
+            runtime.state_store(),
+            job_id,
+            JobBody(html=job.html, text=job.text),
+            int(budget_s) + settings.lock_ttl_s,
+        ),
     )
-    set_deadline(state, job.timeout_s or get_settings().job_timeout_s)
+    set_deadline(state, budget_s)
     workflow = chain(
         app.signature(FETCH_TASK, (encode(state),)),
         app.signature(MATCH_TASK),
@@ -82,11 +93,11 @@ def start_or_join(job: JobInput) -> tuple[str, bool]:
     try:
         enqueue(job_id, job)
     except CredenceError as error:
-        store.delete(key)
+        release_lock(store, key, job_id)
         with contextlib.suppress(CredenceError):  # the record says why, if it can be written
             runtime.job_records().failed(job_id, "submit", error.reason, error.message)
         raise
     except Exception:
-        store.delete(key)
+        release_lock(store, key, job_id)
         raise
     return job_id, True

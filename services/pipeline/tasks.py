@@ -26,6 +26,8 @@ from services.common.config import get_settings
 from services.common.errors import CredenceError
 from services.common.log import job_id_var, request_id_var
 from services.pipeline import runtime
+from services.pipeline.bodies import drop_body, take_body
+from services.pipeline.jobs import release_lock
 from services.pipeline.payload import (
     PipelineState,
     decode,
@@ -103,7 +105,8 @@ def _run_stage(
 def _fail(state: PipelineState, stage: str, reason: str, message: str) -> None:
     _LOGGER.info("job failed in %s: %s %s", stage, reason, message)
     runtime.job_records().failed(state.job_id, stage, reason, message)
-    runtime.state_store().delete(state.lock_key)
+    release_lock(runtime.state_store(), state.lock_key, state.job_id)
+    drop_body(runtime.state_store(), state.body_key)
     metrics.JOBS.labels("failed").inc()
     if stage == "fetch":
         metrics.FETCH_ERRORS.labels(reason).inc()
@@ -117,8 +120,9 @@ def fetch_stage(self: Task, payload: str) -> str:
 
     def work() -> PipelineState:
         stages = runtime.stages()
-        if state.html or state.text:
-            request = fetcher_pb2.ExtractRequest(url=state.url, html=state.html, text=state.text)
+        if state.body_key:
+            body = take_body(runtime.state_store(), state.body_key)
+            request = fetcher_pb2.ExtractRequest(url=state.url, html=body.html, text=body.text)
             article = stages.extract(request, stage_timeout_s(state)).article
         else:
             article = stages.fetch(
@@ -126,8 +130,6 @@ def fetch_stage(self: Task, payload: str) -> str:
             ).article
         done = PipelineState()
         done.CopyFrom(state)
-        done.ClearField("html")
-        done.ClearField("text")
         done.article.CopyFrom(article)
         return done
 
@@ -169,7 +171,8 @@ def score_stage(self: Task, payload: str) -> str:
     def work() -> PipelineState:
         report = _score(state)
         runtime.job_records().done(state.job_id, report)
-        runtime.state_store().delete(state.lock_key)
+        release_lock(runtime.state_store(), state.lock_key, state.job_id)
+        drop_body(runtime.state_store(), state.body_key)
         metrics.JOBS.labels("done").inc()
         metrics.REPORT_SCORE.observe(report.score)
         _LOGGER.info("job done: score %.1f", report.score)

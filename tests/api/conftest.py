@@ -20,13 +20,13 @@ from services.gateway import front_door, partner_api
 from services.pipeline.jobs import JobRecords
 from services.scorer.ratings import RatingsStore
 from services.scorer.report import Scorer
+from tests.support.needs import need_path
 
 
 @pytest.fixture(scope="package")
 def scorer() -> Scorer:
     data_dir = get_settings().data_dir
-    if not (data_dir / "ratings").is_dir():
-        pytest.skip(f"rating lists not found in the data folder ({data_dir})")
+    need_path(data_dir / "ratings", "the data folder's rating lists")
     return Scorer(RatingsStore.load(data_dir))
 
 

@@ -5,7 +5,6 @@ and a batch of texts runs the real pipeline, each answered once."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +18,9 @@ from tests.support.pages import ARTICLE_HTML
 
 pytestmark = pytest.mark.timeout(180)
 
-FETCH_DELAY_S = 1.0
+# The page answers once the test has seen the job in its fetch stage (or after a minute).
+_RELEASE = threading.Event()
+_RELEASE_LIMIT_S = 60.0
 STORY_TEXT = (
     "The city council on Wednesday approved a budget of 12 million dollars for public"
     " schools, according to Reuters. The vote passed seven to two after a three-hour debate."
@@ -35,7 +36,7 @@ class _SlowPage(BaseHTTPRequestHandler):
         if self.path == "/robots.txt":
             body, ctype = b"User-agent: *\nAllow: /\n", "text/plain"
         else:
-            time.sleep(FETCH_DELAY_S)  # keeps the job in its fetch stage for a while
+            _RELEASE.wait(_RELEASE_LIMIT_S)  # keeps the job in its fetch stage
             body, ctype = ARTICLE_HTML.encode(), "text/html; charset=utf-8"
         self.send_response(200)
         self.send_header("Content-Type", ctype)
@@ -59,12 +60,18 @@ def slow_site() -> Iterator[str]:
 
 
 def test_watch_report_streams_stages_then_the_report(stack: Stack) -> None:
-    with slow_site() as base, CredenceClient(stack.gateway_addr, timeout_s=0.2) as client:
-        pending = client.score_url(f"{base}/news/watched-story")
+    _RELEASE.clear()
+    with slow_site() as base, CredenceClient(stack.gateway_addr, timeout_s=5) as client:
+        pending = client.score_url(f"{base}/news/watched-story")  # the page holds the job
         assert pending.job.id and pending.job.state != reliability_pb2.JOB_STATE_DONE
-        watcher = CredenceClient(stack.gateway_addr, timeout_s=60)
-        updates = list(watcher.watch_report(pending.job.id))
+        watcher = CredenceClient(stack.gateway_addr, timeout_s=120)
+        updates = []
+        for update in watcher.watch_report(pending.job.id):
+            updates.append(update)
+            if (update.job.state, update.job.stage) == (reliability_pb2.JOB_STATE_RUNNING, "fetch"):
+                _RELEASE.set()
         watcher.close()
+        _RELEASE.set()
     steps = [(u.job.state, u.job.stage) for u in updates]
     assert len(steps) == len(set(steps)), "each update is a change"
     states = [s for s, _ in steps]

@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import Stack
 from tests.support.browser import ARTIFACTS, ensure_chromium
+from tests.support.needs import PLAYWRIGHT_INSTALL, need_module
 from tests.support.pages import page_server
 from tests.support.processes import REPO
 
@@ -48,7 +49,7 @@ def extension_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def browser(
     chromium: Path, extension_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = need_module("playwright.sync_api", PLAYWRIGHT_INSTALL)
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("profile")),

@@ -3,7 +3,7 @@ and completes there, once."""
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,14 +14,19 @@ from credence.v1 import reliability_pb2, reliability_pb2_grpc
 from tests.conftest import Stack
 from tests.faults.conftest import RedisServer, start_fault_stack, stop_fault_stack
 from tests.faults.upstream import upstream
+from tests.support.processes import wait_until
 
-pytestmark = [pytest.mark.faults, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(600)]
 
-# Short limits so a dead worker's task is redelivered within seconds, not minutes.
+# Short limits so a dead worker's task is redelivered within half a minute, not minutes,
+# yet long enough that a loaded machine never hits them before the test kills the worker;
+# the job's own deadline outlasts the redelivery.
 _ENV = {
-    "CREDENCE_TASK_SOFT_TIME_LIMIT_S": "6",
-    "CREDENCE_TASK_TIME_LIMIT_S": "8",
-    "CREDENCE_VISIBILITY_TIMEOUT_S": "13",
+    "CREDENCE_TASK_SOFT_TIME_LIMIT_S": "20",
+    "CREDENCE_TASK_TIME_LIMIT_S": "25",
+    "CREDENCE_VISIBILITY_TIMEOUT_S": "30",
+    "CREDENCE_FETCH_TIMEOUT_S": "20",
+    "CREDENCE_JOB_TIMEOUT_S": "240",
 }
 
 
@@ -36,15 +41,15 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     broker.stop()
 
 
-def _worker_running_fetch(stack: Stack, timeout_s: float = 20.0) -> str:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+def _worker_running_fetch(stack: Stack) -> str:
+    def running() -> str | None:
         for name in ("worker0", "worker1"):
-            log = stack.processes[name].log()
-            if "credence.fetch" in log and "received" in log:
+            lines = stack.processes[name].log().splitlines()
+            if any("credence.fetch[" in line and "received" in line for line in lines):
                 return name
-        time.sleep(0.05)
-    raise AssertionError(f"no worker took the fetch task:\n{stack.logs()}")
+        return None
+
+    return wait_until(running, "a worker to take the fetch task")
 
 
 def _done_count(path: Path) -> int:
@@ -53,34 +58,39 @@ def _done_count(path: Path) -> int:
 
 def test_killed_worker_job_completes_once_on_the_other(two_workers: Stack) -> None:
     stack = two_workers
+    gate = threading.Event()  # the page answers only once the victim is dead
     with (
-        upstream(delay_s=3.0) as (base, counts),
+        upstream(delay_s=120.0, gate=gate) as (base, counts),
         grpc.insecure_channel(stack.gateway_addr) as channel,
     ):
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
         url = f"{base}/slow/worker-loss"
-        first = front.ScoreUrl(reliability_pb2.ScoreUrlRequest(url=url), timeout=0.5)
+
+        def submitted() -> reliability_pb2.ScoreUrlResponse | None:
+            try:  # the page holds the fetch, so the call returns the pending job
+                return front.ScoreUrl(reliability_pb2.ScoreUrlRequest(url=url), timeout=1)
+            except grpc.RpcError as error:  # a loaded machine: join the same job again
+                assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED, error
+                return None
+
+        first = wait_until(submitted, "the job to be submitted")
         assert first.job.id and first.job.state != reliability_pb2.JOB_STATE_DONE
 
         victim = _worker_running_fetch(stack)
-        for _ in range(100):  # the fetch has reached the page: the job is mid-flight
-            if counts["/slow/worker-loss"]:
-                break
-            time.sleep(0.05)
+        # The fetch has reached the page: the job is mid-flight.
+        wait_until(lambda: counts["/slow/worker-loss"], "the fetch to reach the page")
         assert counts["/slow/worker-loss"] == 1
         stack.processes[victim].kill_group()
+        gate.set()  # the redelivered fetch gets the page at once
 
-        record = first
-        for _ in range(300):
+        def finished() -> reliability_pb2.GetReportResponse | None:
             record = front.GetReport(
-                reliability_pb2.GetReportRequest(job_id=first.job.id), timeout=5
+                reliability_pb2.GetReportRequest(job_id=first.job.id), timeout=10
             )
-            if record.job.state in (
-                reliability_pb2.JOB_STATE_DONE,
-                reliability_pb2.JOB_STATE_FAILED,
-            ):
-                break
-            time.sleep(0.2)
+            states = (reliability_pb2.JOB_STATE_DONE, reliability_pb2.JOB_STATE_FAILED)
+            return record if record.job.state in states else None
+
+        record = wait_until(finished, "the redelivered job to finish", 180, every_s=0.2)
         assert record.job.state == reliability_pb2.JOB_STATE_DONE, stack.logs()
         assert record.report.title.startswith("City council approves")
 
@@ -90,6 +100,6 @@ def test_killed_worker_job_completes_once_on_the_other(two_workers: Stack) -> No
         # Fetched once by the killed worker and once on redelivery, never more.
         assert counts["/slow/worker-loss"] == 2
 
-        again = front.ScoreUrl(reliability_pb2.ScoreUrlRequest(url=url), timeout=10)
+        again = front.ScoreUrl(reliability_pb2.ScoreUrlRequest(url=url), timeout=60)
         assert again.cached
         assert again.report == record.report

@@ -17,13 +17,14 @@ class _Handler(BaseHTTPRequestHandler):
     counts: Counter[str]
     delay_s: float
     stop: threading.Event
+    release: threading.Event
 
     def do_GET(self) -> None:
         self.counts[self.path] += 1
         if self.path == "/robots.txt":
             self._send(b"User-agent: *\nAllow: /\n", "text/plain")
         elif self.path.startswith("/slow/"):
-            self.stop.wait(self.delay_s)
+            self.release.wait(self.delay_s)
             self._send(ARTICLE_HTML.encode(), "text/html; charset=utf-8")
         elif self.path.startswith("/drip/"):
             self._drip()
@@ -61,12 +62,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def upstream(delay_s: float = 3.0) -> Iterator[tuple[str, Counter[str]]]:
-    """Serves /slow/... after `delay_s`, /drip/... a byte per 0.1 s, /news/... at once;
-    yields (base URL, request counts per path)."""
+def upstream(
+    delay_s: float = 3.0, gate: threading.Event | None = None
+) -> Iterator[tuple[str, Counter[str]]]:
+    """Serves /slow/... after `delay_s` (or as soon as `gate` is set), /drip/... a byte per
+    0.1 s, /news/... at once; yields (base URL, request counts per path)."""
     counts: Counter[str] = Counter()
     stop = threading.Event()
-    attrs = {"counts": counts, "delay_s": delay_s, "stop": stop}
+    release = gate or threading.Event()
+    attrs = {"counts": counts, "delay_s": delay_s, "stop": stop, "release": release}
     server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Handler,), attrs))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -75,5 +79,6 @@ def upstream(delay_s: float = 3.0) -> Iterator[tuple[str, Counter[str]]]:
         yield f"http://127.0.0.1:{server.server_address[1]}", counts
     finally:
         stop.set()
+        release.set()
         server.shutdown()
         server.server_close()

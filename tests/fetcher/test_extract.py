@@ -19,6 +19,7 @@ from services.common.errors import CredenceError
 from services.fetcher.core import Fetcher
 from tests.fetcher.conftest import tight_policy
 from tests.fetcher.zoo import ARTICLE_HTML
+from tests.support.needs import need_path
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -42,8 +43,7 @@ def fetcher() -> Fetcher:
 @pytest.fixture(scope="module")
 def sample_text() -> str:
     path = Settings().data_dir / "samples" / "globalresearch-kremlin-drone-2023.txt"
-    if not path.is_file():
-        pytest.skip(f"sample article {path.name} is absent: the shared data folder is missing")
+    need_path(path, "the data folder's sample article")
     return Path(path).read_text(encoding="utf-8")
 
 

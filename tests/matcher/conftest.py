@@ -16,6 +16,7 @@ from services.matcher.core import Matcher
 from services.matcher.index import TantivyIndex
 from services.matcher.stance import StanceModel
 from services.matcher.stories import StoryRecord
+from tests.support.needs import need_path
 
 DATA_DIR = get_settings().data_dir
 SAMPLE = DATA_DIR / "samples" / "globalresearch-kremlin-drone-2023.txt"
@@ -117,6 +118,15 @@ def index(tmp_path: Path) -> Iterator[TantivyIndex]:
     yield wire
 
 
+@pytest.fixture(scope="session")
+def wire_data() -> Path:
+    """The data folder's wire corpora (see tests.support.needs)."""
+    return need_path(DATA_DIR / "wire", "the data folder's wire corpora")
+
+
+needs_wire = pytest.mark.usefixtures("wire_data")
+
+
 @pytest.fixture
 def matcher(
     settings: Settings,
@@ -129,6 +139,5 @@ def matcher(
 
 @pytest.fixture
 def sample_text() -> str:
-    if not SAMPLE.is_file():
-        pytest.skip(f"sample article not found at {SAMPLE} (the shared data folder is absent)")
+    need_path(SAMPLE, "the data folder's sample article")
     return SAMPLE.read_text(encoding="utf-8")

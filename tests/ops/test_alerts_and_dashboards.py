@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.ops.conftest import OpsStack
+from tests.support.needs import PROMTOOL_INSTALL, need_program
 from tests.support.processes import REPO
 
 pytestmark = [pytest.mark.timeout(300)]
@@ -159,8 +159,8 @@ def test_compose_mounts_prometheus_and_grafana_provisioning() -> None:
     assert f"dashboards:{provider['options']['path']}" in mounts
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed")
 def test_promtool_accepts_the_config_and_rules(tmp_path: Path) -> None:
+    need_program("promtool", PROMTOOL_INSTALL)
     rules = DEPLOY / "prometheus" / "alerts.yml"
     config = (DEPLOY / "prometheus" / "prometheus.yml").read_text()
     # The config names the rules where the container mounts them; point it at the file here.

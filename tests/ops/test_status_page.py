@@ -13,6 +13,7 @@ import pytest
 
 from tests.ops.conftest import OpsStack
 from tests.support.browser import ARTIFACTS, ensure_chromium
+from tests.support.needs import PLAYWRIGHT_INSTALL, need_module
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
 
@@ -89,7 +90,7 @@ def chromium() -> Path:
 
 
 def test_status_page_renders_live_figures_in_chromium(ops_stack: OpsStack, chromium: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = need_module("playwright.sync_api", PLAYWRIGHT_INSTALL)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(chromium),

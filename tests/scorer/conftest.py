@@ -15,15 +15,21 @@ from google.protobuf import timestamp_pb2
 from services.common.config import get_settings
 from services.scorer.ratings import RatingsStore
 from services.scorer.report import Scorer
+from tests.support.needs import need_path
 
 DATA_DIR: Path = get_settings().data_dir
 RATINGS_DIR = DATA_DIR / "ratings"
 SAMPLE = DATA_DIR / "samples" / "globalresearch-kremlin-drone-2023.txt"
 REUTERS_SGM = DATA_DIR / "wire" / "reuters21578" / "reut2-000.sgm"
 
-needs_ratings = pytest.mark.skipif(
-    not RATINGS_DIR.is_dir(), reason=f"rating lists not found in the data folder ({RATINGS_DIR})"
-)
+
+@pytest.fixture(scope="package")
+def ratings_present() -> Path:
+    """The data folder's rating lists (see tests.support.needs)."""
+    return need_path(RATINGS_DIR, "the data folder's rating lists")
+
+
+needs_ratings = pytest.mark.usefixtures("ratings_present")
 
 
 def ts(year: int, month: int, day: int) -> timestamp_pb2.Timestamp:
@@ -35,8 +41,7 @@ def ts(year: int, month: int, day: int) -> timestamp_pb2.Timestamp:
 
 @pytest.fixture(scope="package")
 def store() -> RatingsStore:
-    if not RATINGS_DIR.is_dir():
-        pytest.skip(f"rating lists not found in the data folder ({RATINGS_DIR})")
+    need_path(RATINGS_DIR, "the data folder's rating lists")
     return RatingsStore.load(DATA_DIR)
 
 
@@ -54,8 +59,7 @@ def _sentence_with(text: str, needle: str) -> str:
 
 @pytest.fixture(scope="package")
 def sample_article() -> article_pb2.Article:
-    if not SAMPLE.exists():
-        pytest.skip(f"sample article not found ({SAMPLE})")
+    need_path(SAMPLE, "the data folder's sample article")
     text = SAMPLE.read_text(encoding="utf-8")
     title, _, body = text.partition("\n")
     citations = [
@@ -103,8 +107,7 @@ _REUTERS = re.compile(
 
 @pytest.fixture(scope="package")
 def reuters_story() -> tuple[article_pb2.Article, list[evidence_pb2.ClaimEvidence]]:
-    if not REUTERS_SGM.exists():
-        pytest.skip(f"Reuters-21578 not found ({REUTERS_SGM})")
+    need_path(REUTERS_SGM, "the data folder's Reuters-21578")
     raw = REUTERS_SGM.read_text(encoding="latin-1")
     match = next(m for m in _REUTERS.finditer(raw) if len(m.group("body")) > 1500)
     title = html.unescape(match.group("title")).strip().title()

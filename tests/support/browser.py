@@ -1,30 +1,18 @@
 """Debian's chromium for the browser tests (extension, status page), and where they save
-their screenshots. Playwright drives this system browser; no browser build is downloaded."""
+their screenshots. Playwright drives this system browser; no browser build is downloaded.
+A missing browser or Playwright fails under CI=true and skips elsewhere (tests.support.needs)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from tests.support.needs import BROWSER_INSTALL, PLAYWRIGHT_INSTALL, missing, need_module
 from tests.support.processes import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
-
-
-INSTALL_HINT = "sudo apt-get install -y chromium fonts-liberation (or: tools/ensure_test_tools.sh)"
-
-
-def _missing(what: str) -> None:
-    """Fails under CI=true (nothing skips there), else skips with the reason."""
-    message = f"{what}; install with: {INSTALL_HINT}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def ensure_chromium() -> Path:
@@ -37,14 +25,10 @@ def ensure_chromium() -> Path:
             text=True,
         )
         if done.returncode != 0 or not CHROMIUM.exists():
-            _missing(f"chromium is not installed and could not be: {done.stderr[-500:]}")
+            missing(f"chromium (install failed: {done.stderr[-500:]})", BROWSER_INSTALL)
     return CHROMIUM
 
 
 def playwright_sync_api() -> Any:
-    """playwright.sync_api (a dev dependency), failing under CI=true when it is missing."""
-    try:
-        from playwright import sync_api
-    except ImportError:
-        _missing("the playwright package is missing (make install)")
-    return sync_api
+    """playwright.sync_api (a dev dependency)."""
+    return need_module("playwright.sync_api", PLAYWRIGHT_INSTALL)

@@ -11,15 +11,18 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import grpc
 import redis
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 REPO = Path(__file__).resolve().parents[2]
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -57,17 +60,36 @@ def redis_instance(port: int | None = None) -> Iterator[int]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        client = redis.Redis(port=port)
-        for _ in range(100):
-            try:
-                if client.ping():
-                    break
-            except redis.ConnectionError:
-                time.sleep(0.05)
+        wait_until(lambda: not redis_down(port), f"redis on port {port} to start")
         yield port
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def wait_until(
+    condition: Callable[[], T | None], what: str, timeout_s: float = 60.0, every_s: float = 0.05
+) -> T:
+    """Polls `condition` until it returns something truthy and returns that; fails naming
+    `what` after `timeout_s`. The deadline is generous on purpose: on a loaded machine a
+    condition takes longer, and only its absence, never its speed, fails a test."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+        time.sleep(every_s)
+
+
+def redis_down(port: int) -> bool:
+    """True when nothing answers a PING on `port` (a probe of a stopped Redis)."""
+    try:
+        redis.Redis(port=port, socket_timeout=1, socket_connect_timeout=1).ping()
+    except (redis.ConnectionError, redis.TimeoutError):
+        return True
+    return False
 
 
 def wait_serving(address: str, timeout_s: float = 60.0) -> None:

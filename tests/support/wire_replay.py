@@ -4,7 +4,6 @@ coverage. Registered for the whole suite in `tests/conftest.py`."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from services.common.config import Settings
 from services.wire_replay import WireReplay
 from services.wire_replay.records import ARTLIST_FILE, RECORDS_FILE, snapshot_folder
+from tests.support.needs import fail_or_skip
 
 
 def snapshot_missing_message(folder: Path) -> str:
@@ -27,10 +27,7 @@ def require_wire_snapshot() -> Path:
     """The snapshot folder; without it the test fails under CI=true and skips otherwise."""
     folder = snapshot_folder(Settings().data_dir)
     if not (folder / RECORDS_FILE).is_file() or not (folder / ARTLIST_FILE).is_file():
-        message = snapshot_missing_message(folder)
-        if os.environ.get("CI", "").casefold() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        fail_or_skip(snapshot_missing_message(folder))
     return folder
 
 

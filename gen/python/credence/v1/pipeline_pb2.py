@@ -27,7 +27,7 @@ from credence.v1 import matcher_pb2 as credence_dot_v1_dot_matcher__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63redence/v1/pipeline.proto\x12\x0b\x63redence.v1\x1a\x19\x63redence/v1/article.proto\x1a\x19\x63redence/v1/matcher.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xad\x02\n\rPipelineState\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\x0c\n\x04html\x18\x04 \x01(\t\x12\x0c\n\x04text\x18\x05 \x01(\t\x12\x11\n\tcache_key\x18\x06 \x01(\t\x12\x10\n\x08lock_key\x18\x07 \x01(\t\x12,\n\x08\x64\x65\x61\x64line\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x07\x61rticle\x18\t \x01(\x0b\x32\x14.credence.v1.Article\x12)\n\x05match\x18\n \x01(\x0b\x32\x1a.credence.v1.MatchResponse\x12\x17\n\x0fmatch_available\x18\x0b \x01(\x08\x12\x11\n\trefreshes\x18\x0c \x01(\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63redence/v1/pipeline.proto\x12\x0b\x63redence.v1\x1a\x19\x63redence/v1/article.proto\x1a\x19\x63redence/v1/matcher.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbb\x02\n\rPipelineState\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\x11\n\tcache_key\x18\x06 \x01(\t\x12\x10\n\x08lock_key\x18\x07 \x01(\t\x12,\n\x08\x64\x65\x61\x64line\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x07\x61rticle\x18\t \x01(\x0b\x32\x14.credence.v1.Article\x12)\n\x05match\x18\n \x01(\x0b\x32\x1a.credence.v1.MatchResponse\x12\x17\n\x0fmatch_available\x18\x0b \x01(\x08\x12\x11\n\trefreshes\x18\x0c \x01(\x05\x12\x10\n\x08\x62ody_key\x18\r \x01(\tJ\x04\x08\x04\x10\x05J\x04\x08\x05\x10\x06R\x04htmlR\x04textb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,5 +35,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'credence.v1.pipeline_pb2', 
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_PIPELINESTATE']._serialized_start=131
-  _globals['_PIPELINESTATE']._serialized_end=432
+  _globals['_PIPELINESTATE']._serialized_end=446
 # @@protoc_insertion_point(module_scope)

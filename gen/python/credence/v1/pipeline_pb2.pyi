@@ -30,8 +30,6 @@ class PipelineState(_message.Message):
     JOB_ID_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     URL_FIELD_NUMBER: _builtins.int
-    HTML_FIELD_NUMBER: _builtins.int
-    TEXT_FIELD_NUMBER: _builtins.int
     CACHE_KEY_FIELD_NUMBER: _builtins.int
     LOCK_KEY_FIELD_NUMBER: _builtins.int
     DEADLINE_FIELD_NUMBER: _builtins.int
@@ -39,16 +37,13 @@ class PipelineState(_message.Message):
     MATCH_FIELD_NUMBER: _builtins.int
     MATCH_AVAILABLE_FIELD_NUMBER: _builtins.int
     REFRESHES_FIELD_NUMBER: _builtins.int
+    BODY_KEY_FIELD_NUMBER: _builtins.int
     job_id: _builtins.str
     """The job this state belongs to."""
     request_id: _builtins.str
     """The request id of the call that started the job, for the logs."""
     url: _builtins.str
     """The article's URL."""
-    html: _builtins.str
-    """The page's HTML the caller sent, if any; cleared once the fetch stage has read it."""
-    text: _builtins.str
-    """The article's text the caller sent, if any; cleared once the fetch stage has read it."""
     cache_key: _builtins.str
     """Where the finished report is cached."""
     lock_key: _builtins.str
@@ -57,6 +52,11 @@ class PipelineState(_message.Message):
     """True when the match stage got an answer from the matcher."""
     refreshes: _builtins.int
     """How many times the report was recomputed because a wire search was still pending."""
+    body_key: _builtins.str
+    """Where the HTML or text the caller sent (up to 5 MiB) waits in the state store, with a
+    TTL, for the fetch stage; empty when the job fetches its URL. Broker messages carry
+    only this key.
+    """
     @_builtins.property
     def deadline(self) -> _timestamp_pb2.Timestamp:
         """When the job must be done; every stage gets only the time left until then."""
@@ -75,8 +75,6 @@ class PipelineState(_message.Message):
         job_id: _builtins.str = ...,
         request_id: _builtins.str = ...,
         url: _builtins.str = ...,
-        html: _builtins.str = ...,
-        text: _builtins.str = ...,
         cache_key: _builtins.str = ...,
         lock_key: _builtins.str = ...,
         deadline: _timestamp_pb2.Timestamp | None = ...,
@@ -84,10 +82,11 @@ class PipelineState(_message.Message):
         match: _matcher_pb2.MatchResponse | None = ...,
         match_available: _builtins.bool = ...,
         refreshes: _builtins.int = ...,
+        body_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["article", b"article", "deadline", b"deadline", "match", b"match"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["article", b"article", "cache_key", b"cache_key", "deadline", b"deadline", "html", b"html", "job_id", b"job_id", "lock_key", b"lock_key", "match", b"match", "match_available", b"match_available", "refreshes", b"refreshes", "request_id", b"request_id", "text", b"text", "url", b"url"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["article", b"article", "body_key", b"body_key", "cache_key", b"cache_key", "deadline", b"deadline", "job_id", b"job_id", "lock_key", b"lock_key", "match", b"match", "match_available", b"match_available", "refreshes", b"refreshes", "request_id", b"request_id", "url", b"url"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
