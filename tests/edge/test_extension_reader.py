@@ -129,7 +129,7 @@ def edge(
     env = base_env(redis_port, state)
     env["CREDENCE_EDGE_ADDR"] = f"127.0.0.1:{free_port()}"
     env["CREDENCE_STATE_URL"] = f"redis://127.0.0.1:{redis_port}/8"
-    with fake_front_door(env["CREDENCE_SCORER_ADDR"], reports):
+    with fake_front_door(env["CREDENCE_GATEWAY_ADDR"], reports):
         process = Process("edge", service_args("services.edge"), env, state)
         try:
             wait_http_ok(f"http://{env['CREDENCE_EDGE_ADDR']}/healthz")
