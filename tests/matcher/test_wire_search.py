@@ -39,6 +39,7 @@ def _settings(tmp_path: Path, replay: WireReplay, **extra: object) -> Settings:
         "state_dir": tmp_path,
         "data_dir": DATA_DIR,
         "embedded": True,
+        "wire_search": True,
         "allow_loopback": True,
         "obey_robots": False,
         "gdelt_url": replay.gdelt_url,
