@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum
 SAMPLE_URL := https://www.globalresearch.ca/kremlin-under-drone-attack-failed-attempt-assassinate-president-putin/5817979
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: lock install install-train demo test run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance train-domain-estimate export-onnx train-relatedness index clean
+.PHONY: lock install install-train demo test check run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance train-domain-estimate export-onnx train-relatedness index clean
 
 install: $(STAMP)
 
@@ -56,6 +56,14 @@ test: install redis
 	tools/ensure_test_tools.sh
 	if [ "$${CI:-}" = true ]; then $(MAKE) --no-print-directory install-train; fi
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# The developer loop: ruff, mypy and the tests that start no processes of their own
+# (no Redis, services, worker or browser); `make test` runs everything.
+check: install
+	$(BIN)/ruff check services tests tools bench
+	$(BIN)/ruff format --check services tests tools bench
+	$(BIN)/mypy
+	$(BIN)/pytest -q -p no:cacheprovider -m "not stack"
 
 # The broker Redis of `make run` persists queued jobs (append-only file in var/redis).
 run: install

@@ -31,6 +31,48 @@ from tests.support.processes import (
 
 pytest_plugins = ["tests.support.wire_replay"]
 
+# Fixtures that start processes of their own (Redis, the services, a Celery worker, a browser):
+# a test that uses one, directly or through another fixture, is marked `stack`, so that
+# `pytest -m "not stack"` (`make check`) is the fast loop and `make test` still runs it all.
+STACK_FIXTURES = frozenset(
+    {
+        "redis_port",
+        "stack",
+        "edge_stack",
+        "ops_stack",
+        "searching_stack",
+        "two_workers",
+        "redis_pair",
+        "partner_gateway",
+        "recorded_edge",
+        "chromium",
+        "browser",
+    }
+)
+
+
+# Names whose presence in a test module means its tests start processes themselves.
+STACK_MODULE_NAMES = frozenset(
+    {"subprocess", "Process", "start_stack", "start_fault_stack", "redis_instance"}
+)
+
+
+def _starts_processes(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    module = getattr(item, "module", None)
+    names = set(vars(module)) if module is not None else set()
+    return bool(
+        fixtures & STACK_FIXTURES or names & STACK_MODULE_NAMES or item.get_closest_marker("slow")
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks `stack` every test that starts processes: through a fixture of
+    `STACK_FIXTURES`, in a module that spawns them (`STACK_MODULE_NAMES`), or marked `slow`."""
+    for item in items:
+        if _starts_processes(item):
+            item.add_marker(pytest.mark.stack)
+
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:

@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 import grpc
 from credence.v1 import reliability_pb2, reliability_pb2_grpc, report_pb2
 
-from services.client.options import Tls, metadata
+from services.client.base_client import BaseClient, job_outcome
+from services.client.options import Tls
 from services.client.retry import RetryPolicy
-from services.client.sync_client import job_outcome
 from services.common.channels import async_channel
 from services.common.errors import CredenceError, from_rpc_error
 
@@ -35,7 +35,7 @@ async def _streamed(call: Any) -> AsyncIterator[Any]:
         call.cancel()
 
 
-class AsyncCredenceClient:
+class AsyncCredenceClient(BaseClient):
     """Calls a Credence stack at `address`; use `async with`, inside a running loop."""
 
     def __init__(
@@ -46,12 +46,9 @@ class AsyncCredenceClient:
         tls: Tls | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        credentials = tls.credentials() if tls is not None else None
-        self._channel = async_channel(address, credentials)
+        super().__init__(api_key, timeout_s, tls, retry)
+        self._channel = async_channel(address, self._credentials)
         self._stub = reliability_pb2_grpc.ReliabilityServiceStub(self._channel)
-        self._metadata = metadata(api_key)
-        self._timeout_s = timeout_s
-        self._retry = retry or RetryPolicy()
 
     async def close(self) -> None:
         await self._channel.close()
@@ -63,21 +60,21 @@ class AsyncCredenceClient:
         await self.close()
 
     async def score_url(self, url: str, refresh: bool = False) -> reliability_pb2.ScoreUrlResponse:
-        request = reliability_pb2.ScoreUrlRequest(url=url, refresh=refresh)
+        request = self._score_url_request(url, refresh)
         return await self._call(self._stub.ScoreUrl, request)
 
     async def score_article(
         self, url: str, html: str = "", text: str = ""
     ) -> reliability_pb2.ScoreArticleResponse:
-        request = reliability_pb2.ScoreArticleRequest(url=url, html=html, text=text)
+        request = self._score_article_request(url, html, text)
         return await self._call(self._stub.ScoreArticle, request)
 
     async def get_report(self, job_id: str) -> reliability_pb2.GetReportResponse:
-        request = reliability_pb2.GetReportRequest(job_id=job_id)
+        request = self._get_report_request(job_id)
         return await self._call(self._stub.GetReport, request)
 
     async def get_source_rating(self, domain: str) -> report_pb2.SourceRating:
-        request = reliability_pb2.GetSourceRatingRequest(domain=domain)
+        request = self._source_rating_request(domain)
         return (await self._call(self._stub.GetSourceRating, request)).rating
 
     async def watch_report(
@@ -85,9 +82,8 @@ class AsyncCredenceClient:
     ) -> AsyncIterator[reliability_pb2.WatchReportResponse]:
         """The job's progress, one message per change, the last one with the report."""
         call = self._stub.WatchReport(
-            reliability_pb2.WatchReportRequest(job_id=job_id),
-            timeout=timeout_s or self._timeout_s,
-            metadata=self._metadata,
+            self._watch_request(job_id),
+            **self._options(timeout_s),
         )
         async for update in _streamed(call):
             yield update
@@ -107,9 +103,7 @@ class AsyncCredenceClient:
     ) -> AsyncIterator[reliability_pb2.ScoreBatchResponse]:
         """Sends `items` (taken lazily, as the server makes room) and yields each answer as
         it arrives, in any order; a failed item is an answer with error_reason set."""
-        call = self._stub.ScoreBatch(
-            _as_async(items), timeout=timeout_s or self._timeout_s, metadata=self._metadata
-        )
+        call = self._stub.ScoreBatch(_as_async(items), **self._options(timeout_s))
         async for answer in _streamed(call):
             yield answer
 
@@ -118,12 +112,12 @@ class AsyncCredenceClient:
         while True:
             attempt += 1
             try:
-                return await rpc(request, timeout=self._timeout_s, metadata=self._metadata)
+                return await rpc(request, **self._options())
             except grpc.RpcError as error:
-                failure = from_rpc_error(error)
-                if not self._retry.should_retry(failure, attempt):
+                failure = self._failure(error, attempt)
+                if failure is not None:
                     raise failure from None
-            await asyncio.sleep(self._retry.backoff(attempt - 1))
+            await asyncio.sleep(self._backoff_s(attempt))
 
 
 async def _as_async(

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 import grpc
 from credence.v1 import reliability_pb2, reliability_pb2_grpc, report_pb2
 
-from services.client.options import API_KEY_HEADER, Tls, metadata
+from services.client.base_client import BaseClient, job_outcome
+from services.client.options import API_KEY_HEADER, Tls
 from services.client.retry import RetryPolicy
 from services.common.channels import sync_channel
 from services.common.errors import CredenceError, from_rpc_error
@@ -19,22 +20,6 @@ from services.common.errors import CredenceError, from_rpc_error
 R = TypeVar("R")
 
 __all__ = ["API_KEY_HEADER", "CredenceClient", "Tls"]
-
-
-def job_outcome(
-    record: reliability_pb2.GetReportResponse | reliability_pb2.WatchReportResponse,
-) -> report_pb2.Report | None:
-    """The report of a finished job; raises its failure; None while it runs."""
-    if record.job.state == reliability_pb2.JOB_STATE_DONE:
-        return record.report
-    if record.job.state == reliability_pb2.JOB_STATE_FAILED:
-        raise CredenceError(
-            grpc.StatusCode.FAILED_PRECONDITION,
-            record.job.error_reason or "JOB_FAILED",
-            record.job.error_message or "the job failed",
-            metadata={"job_id": record.job.id, "stage": record.job.stage},
-        )
-    return None
 
 
 def _streamed(stream: Any) -> Iterator[Any]:
@@ -47,7 +32,7 @@ def _streamed(stream: Any) -> Iterator[Any]:
         stream.cancel()
 
 
-class CredenceClient:
+class CredenceClient(BaseClient):
     """Calls a Credence stack at `address` ("host:port"); plaintext unless `tls` is given."""
 
     def __init__(
@@ -58,12 +43,9 @@ class CredenceClient:
         tls: Tls | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        credentials = tls.credentials() if tls is not None else None
-        self._channel = sync_channel(address, credentials)
+        super().__init__(api_key, timeout_s, tls, retry)
+        self._channel = sync_channel(address, self._credentials)
         self._stub = reliability_pb2_grpc.ReliabilityServiceStub(self._channel)
-        self._metadata = metadata(api_key)
-        self._timeout_s = timeout_s
-        self._retry = retry or RetryPolicy()
 
     def close(self) -> None:
         self._channel.close()
@@ -75,30 +57,28 @@ class CredenceClient:
         self.close()
 
     def score_url(self, url: str, refresh: bool = False) -> reliability_pb2.ScoreUrlResponse:
-        request = reliability_pb2.ScoreUrlRequest(url=url, refresh=refresh)
+        request = self._score_url_request(url, refresh)
         return self._call(self._stub.ScoreUrl, request)
 
     def score_article(
         self, url: str, html: str = "", text: str = ""
     ) -> reliability_pb2.ScoreArticleResponse:
-        request = reliability_pb2.ScoreArticleRequest(url=url, html=html, text=text)
+        request = self._score_article_request(url, html, text)
         return self._call(self._stub.ScoreArticle, request)
 
     def get_report(self, job_id: str) -> reliability_pb2.GetReportResponse:
-        return self._call(self._stub.GetReport, reliability_pb2.GetReportRequest(job_id=job_id))
+        return self._call(self._stub.GetReport, self._get_report_request(job_id))
 
     def get_source_rating(self, domain: str) -> report_pb2.SourceRating:
-        request = reliability_pb2.GetSourceRatingRequest(domain=domain)
+        request = self._source_rating_request(domain)
         return self._call(self._stub.GetSourceRating, request).rating
 
     def watch_report(
         self, job_id: str, timeout_s: float | None = None
     ) -> Iterator[reliability_pb2.WatchReportResponse]:
         """The job's progress, one message per change, the last one with the report."""
-        request = reliability_pb2.WatchReportRequest(job_id=job_id)
-        stream = self._stub.WatchReport(
-            request, timeout=timeout_s or self._timeout_s, metadata=self._metadata
-        )
+        request = self._watch_request(job_id)
+        stream = self._stub.WatchReport(request, **self._options(timeout_s))
         yield from _streamed(stream)
 
     def score_batch(
@@ -106,9 +86,7 @@ class CredenceClient:
     ) -> Iterator[reliability_pb2.ScoreBatchResponse]:
         """Sends `items` (read lazily, as the server makes room) and yields each answer as it
         arrives, in any order; a failed item is an answer with error_reason set."""
-        stream = self._stub.ScoreBatch(
-            iter(items), timeout=timeout_s or self._timeout_s, metadata=self._metadata
-        )
+        stream = self._stub.ScoreBatch(iter(items), **self._options(timeout_s))
         yield from _streamed(stream)
 
     def wait_report(self, job: reliability_pb2.Job, timeout_s: float) -> report_pb2.Report:
@@ -135,9 +113,9 @@ class CredenceClient:
         while True:
             attempt += 1
             try:
-                return rpc(request, timeout=self._timeout_s, metadata=self._metadata)
+                return rpc(request, **self._options())
             except grpc.RpcError as error:
-                failure = from_rpc_error(error)
-                if not self._retry.should_retry(failure, attempt):
+                failure = self._failure(error, attempt)
+                if failure is not None:
                     raise failure from None
-            time.sleep(self._retry.backoff(attempt - 1))
+            time.sleep(self._backoff_s(attempt))

@@ -35,13 +35,14 @@ def sync_client(url: str, timeout_s: float) -> redis.Redis:
     if urlsplit(url).scheme == SENTINEL_SCHEME:
         hosts, db, master, password = _sentinel_parts(url)
         sentinel = Sentinel(hosts, socket_timeout=timeout_s)
-        return sentinel.master_for(
+        client: redis.Redis = sentinel.master_for(
             master,
             db=db,
             password=password,
             socket_timeout=timeout_s,
             socket_connect_timeout=timeout_s,
         )
+        return client
     return redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
 
 
@@ -50,11 +51,12 @@ def async_client(url: str, timeout_s: float) -> aioredis.Redis:
     if urlsplit(url).scheme == SENTINEL_SCHEME:
         hosts, db, master, password = _sentinel_parts(url)
         sentinel = AsyncSentinel(hosts, socket_timeout=timeout_s)
-        return sentinel.master_for(
+        async_redis: aioredis.Redis = sentinel.master_for(
             master,
             db=db,
             password=password,
             socket_timeout=timeout_s,
             socket_connect_timeout=timeout_s,
         )
+        return async_redis
     return aioredis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)

@@ -17,16 +17,16 @@ from starlette.middleware.cors import CORSMiddleware
 from services.common.channels import async_channel
 from services.common.config import Settings
 from services.common.log import REQUEST_ID_HEADER
-from services.edge import status_page  # adds /status, /status.json and /metrics
 from services.edge.connect_gateway import (
     API_KEY_HEADER,
     FrontDoorForwarder,
     ReliabilityConnectApp,
 )
-from services.edge.feedback_route import FEEDBACK_ROUTE  # noqa: F401  adds POST /v1/feedback
+from services.edge.feedback_route import FEEDBACK_ROUTE
 from services.edge.http_observe import ObserveHttp
 from services.edge.ratings_list import RatingsList, load_ratings_list
 from services.edge.routes import routes
+from services.edge.status_page import STATUS_ROUTES, status_sampler
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def create_app(settings: Settings) -> Starlette:
         app.state.ratings = _ratings_loader(settings)
         warm = asyncio.create_task(app.state.ratings())
         try:
-            async with status_page.status_sampler(app):
+            async with status_sampler(app):
                 yield
         finally:
             warm.cancel()
@@ -97,4 +97,5 @@ def create_app(settings: Settings) -> Starlette:
             max_age=CORS_MAX_AGE_S,
         ),
     ]
-    return Starlette(routes=routes(connect_app), middleware=middleware, lifespan=lifespan)
+    edge_routes = routes(connect_app, [*STATUS_ROUTES, FEEDBACK_ROUTE])
+    return Starlette(routes=edge_routes, middleware=middleware, lifespan=lifespan)

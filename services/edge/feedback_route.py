@@ -28,7 +28,6 @@ from services.common.feedback import (
     too_large,
 )
 from services.edge.connect_gateway import API_KEY_HEADER
-from services.edge.routes import EXTRA_ROUTES
 
 # Per client: a burst of 5 notes, then one a minute.
 FEEDBACK_BURST = 5
@@ -132,4 +131,3 @@ async def post_feedback(request: Request) -> Response:
 
 
 FEEDBACK_ROUTE = Route("/v1/feedback", post_feedback, methods=["POST"])
-EXTRA_ROUTES.append(FEEDBACK_ROUTE)

@@ -1,9 +1,11 @@
 """The edge's own HTTP routes (everything that is not the Connect API): the health check,
-the ratings list and the index of routes. Other pages join through `EXTRA_ROUTES`."""
+the ratings list and the index of routes. Pages of other modules (the status page, feedback)
+are passed in by the app that assembles them."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -17,9 +19,6 @@ from services.edge.ratings_list import MAX_AGE_S, RatingsList
 _LOGGER = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT_S = 2.0
-
-# The operators' status page (`/status`) is added here by its own module.
-EXTRA_ROUTES: list[BaseRoute] = []
 
 
 async def healthz(request: Request) -> Response:
@@ -65,12 +64,13 @@ async def index(request: Request) -> Response:
     return JSONResponse({"service": "credence-edge", "routes": paths, "connect": methods})
 
 
-def routes(connect_app: object) -> list[BaseRoute]:
-    """Every route of the edge, the Connect API mounted at the service's path."""
+def routes(connect_app: object, extra: Sequence[BaseRoute] = ()) -> list[BaseRoute]:
+    """Every route of the edge: its own, then `extra`, then the Connect API mounted at the
+    service's path."""
     return [
         Route("/", index, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/v1/ratings.json", ratings_json, methods=["GET"]),
-        *EXTRA_ROUTES,
+        *extra,
         Mount(SERVICE_PATH, app=connect_app),  # type: ignore[arg-type]
     ]

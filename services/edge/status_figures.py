@@ -18,6 +18,7 @@ from typing import Any
 
 import grpc
 import httpx
+import redis
 from credence.v1 import matcher_pb2, matcher_pb2_grpc, reliability_pb2
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -321,7 +322,7 @@ class StatusGatherer:
                 out["recent_reports"] = ops_state.recent_reports(
                     self._state, self._settings.status_recent_reports
                 )
-            except (ops_state.redis.RedisError, OSError) as error:
+            except (redis.RedisError, OSError) as error:
                 _LOGGER.warning("status: Redis unavailable: %s", error)
                 out = {"redis_up": False, "queue_depth": None, "workers_up": 0, "workers": []}
                 out["recent_reports"] = []

@@ -1,27 +1,31 @@
 """The operators' status page on the edge: `/status` (a self-refreshing HTML page with no
 external assets), `/status.json` (its figures, see `status_figures`) and `/metrics` (the
-edge's own Prometheus metrics). The routes join the edge through `routes.EXTRA_ROUTES`."""
+edge's own Prometheus metrics), listed in `STATUS_ROUTES` for the edge's app to mount.
+
+The page (HTML, CSS and script, no external assets) ships as `static/status.html` in the
+package; its script fetches /status.json every few seconds and inserts all text through
+textContent, never innerHTML."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
 
 from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from services.common.config import get_settings
-from services.edge.routes import EXTRA_ROUTES
 from services.edge.status_access import visible_figures
 from services.edge.status_figures import StatusGatherer
-from services.edge.status_html import PAGE
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -31,6 +35,12 @@ _CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
     "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
 )
+
+
+@functools.cache
+def status_page_html() -> str:
+    """The page, read once from the package's static files."""
+    return resources.files("services.edge").joinpath("static/status.html").read_text("utf-8")
 
 
 def _own_metrics() -> str:
@@ -69,7 +79,7 @@ async def status_json(request: Request) -> Response:
 
 async def status_html(request: Request) -> Response:
     """The status page; it fetches /status.json every few seconds."""
-    return HTMLResponse(PAGE, headers={**_NO_STORE, "Content-Security-Policy": _CSP})
+    return HTMLResponse(status_page_html(), headers={**_NO_STORE, "Content-Security-Policy": _CSP})
 
 
 async def metrics(request: Request) -> Response:
@@ -77,10 +87,8 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
-EXTRA_ROUTES.extend(
-    [
-        Route("/status", status_html, methods=["GET"]),
-        Route("/status.json", status_json, methods=["GET"]),
-        Route("/metrics", metrics, methods=["GET"]),
-    ]
-)
+STATUS_ROUTES: list[BaseRoute] = [
+    Route("/status", status_html, methods=["GET"]),
+    Route("/status.json", status_json, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
+]

@@ -20,10 +20,10 @@ from services.common.errors import CredenceError, invalid_argument
 from services.common.urls import canonical_url, validate_url
 from services.fetcher import errors, pagefields
 from services.fetcher.article import Draft, build_article
-from services.fetcher.client import RawResponse, SafeHttp
 from services.fetcher.decoding import decode_body
 from services.fetcher.hostnames import url_host
 from services.fetcher.htmlpage import extract_html
+from services.fetcher.http_getter import RawResponse, SafeHttp
 from services.fetcher.plaintext import extract_text
 from services.fetcher.policy import FetchPolicy
 from services.fetcher.ratelimit import HostRateLimiter

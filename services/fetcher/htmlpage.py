@@ -17,7 +17,7 @@ from services.fetcher import errors, pagefields
 from services.fetcher.article import Draft
 from services.fetcher.boilerplate import strip_boilerplate
 from services.fetcher.meta import PageMeta, parse_html, read_meta
-from services.fetcher.signals import link_signals, section_signals, text_signals
+from services.fetcher.page_signals import link_signals, section_signals, text_signals
 
 _LOGGER = logging.getLogger(__name__)
 

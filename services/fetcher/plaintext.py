@@ -13,7 +13,7 @@ from services.fetcher import datelines, errors, pagefields
 from services.fetcher.article import Draft
 from services.fetcher.boilerplate import strip_boilerplate
 from services.fetcher.citations import parse_date
-from services.fetcher.signals import text_signals
+from services.fetcher.page_signals import text_signals
 
 _MONTH_DAY = (
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"

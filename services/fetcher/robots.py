@@ -14,7 +14,7 @@ from protego import Protego
 from services.common.cache import Cache
 from services.common.errors import CredenceError
 from services.fetcher import errors
-from services.fetcher.client import SafeHttp
+from services.fetcher.http_getter import SafeHttp
 from services.fetcher.policy import FetchPolicy
 
 _LOGGER = logging.getLogger(__name__)

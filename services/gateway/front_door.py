@@ -195,7 +195,7 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
             )
 
     def _wait_budget(self, context: grpc.aio.ServicerContext) -> float:
-        remaining = context.time_remaining()
+        remaining: float | None = context.time_remaining()
         if remaining is None:
             return self._settings.default_wait_s
         return max(0.0, min(remaining - _DEADLINE_MARGIN_S, self._settings.default_wait_s))

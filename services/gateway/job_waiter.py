@@ -10,10 +10,10 @@ import time
 from credence.v1 import reliability_pb2
 
 from services.common import metrics
+from services.gateway.job_polling import poll_job
 from services.pipeline.jobs import JobRecords, is_finished
 
 _FIRST_POLL_S = 0.005
-_MAX_POLL_S = 0.1
 _MAX_POLLER_LIFETIME_S = 300.0
 
 
@@ -44,15 +44,11 @@ class JobWaiter:
         return await self._records.aget(job_id)
 
     async def _poll(self, job_id: str) -> reliability_pb2.GetReportResponse | None:
-        delay = _FIRST_POLL_S
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + _MAX_POLLER_LIFETIME_S
-        while loop.time() < give_up:
-            record = await self._records.aget(job_id)
-            if record is None or is_finished(record):
-                return record
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, _MAX_POLL_S)
+        polls = poll_job(self._records, job_id, _FIRST_POLL_S, _MAX_POLLER_LIFETIME_S)
+        async with contextlib.aclosing(polls):
+            async for record in polls:
+                if record is None or is_finished(record):
+                    return record
         return await self._records.aget(job_id)
 
 

@@ -30,8 +30,8 @@ def eval_stance(
     out: Annotated[Path, typer.Option(help="Where to write the rows with a predicted Stance.")],
 ) -> None:
     """Predicts each (headline, body) row's stance; prints the FNC-1 score if labelled."""
-    from services.matcher.stance import StanceModel
-    from services.matcher.training.fnc import LABELS, fnc_score, read_bodies, read_stances
+    from services.matcher.stance import LABELS, StanceModel
+    from services.matcher.training.fnc import fnc_score, read_bodies, read_stances
 
     model = StanceModel.load()
     rows = read_stances(stances)

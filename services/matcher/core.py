@@ -17,11 +17,11 @@ from credence.v1 import article_pb2, evidence_pb2, matcher_pb2
 
 from services.common import languages, metrics
 from services.common.config import Settings
-from services.matcher.claims import CheckWorthinessModel, attribution, canonical_outlet
+from services.matcher.claims import CheckWorthinessModel, attribution
 from services.matcher.encoded import EncodedArticle
 from services.matcher.entities import entities, mentioned, ranked_entities, words_of
 from services.matcher.index import WireIndex, open_index
-from services.matcher.outlets import OUTLET_ALIASES
+from services.matcher.outlets import OUTLET_ALIASES, canonical_outlet
 from services.matcher.same_event import SameEventJudge
 from services.matcher.stance import StanceModel, StancePrediction
 from services.matcher.stories import SearchHit, StoryRecord

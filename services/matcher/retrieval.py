@@ -19,7 +19,7 @@ import tantivy
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from services.matcher import embeddings
-from services.matcher.index import query_terms
+from services.matcher.index_text import query_terms
 
 CANDIDATES = 100
 RETRIEVAL_MODEL_PATH = Path(__file__).resolve().parent / "models" / "retrieval.joblib"

@@ -21,8 +21,8 @@ from sklearn.model_selection import GroupShuffleSplit
 
 from services.common.config import get_settings
 from services.matcher.artifacts import save_artifact
-from services.matcher.stance import MODEL_PATH, StanceFeaturizer
-from services.matcher.training.fnc import LABELS, fnc_score, read_bodies, read_stances
+from services.matcher.stance import LABELS, MODEL_PATH, StanceFeaturizer
+from services.matcher.training.fnc import fnc_score, read_bodies, read_stances
 
 _LOGGER = logging.getLogger(__name__)
 SEED = 20231

@@ -187,7 +187,7 @@ def _redirect_target(url: str, response: httpx.Response) -> str:
     location = response.headers.get("location", "").strip()
     if not location:
         raise errors.bad_redirect("", f"HTTP {response.status_code} without a Location")
-    target = urljoin(url, location)
+    target: str = urljoin(url, location)
     try:
         validate_url(target)
     except CredenceError as error:
