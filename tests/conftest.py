@@ -74,6 +74,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.stack)
 
 
+@pytest.fixture(autouse=True)
+def _settings_environment_restored() -> Iterator[None]:
+    """Restores the CREDENCE_ environment after each test: the CLI run in this process sets
+    CREDENCE_EMBEDDED (and eval commands more), which must not leak into later tests."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("CREDENCE_")}
+    yield
+    for key in [k for k in os.environ if k.startswith("CREDENCE_")]:
+        if key not in saved:
+            del os.environ[key]
+    os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The shared data folder (its rating lists at least): a test that needs it fails under CI

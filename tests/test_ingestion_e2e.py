@@ -37,7 +37,7 @@ def _stats(stub: matcher_pb2_grpc.MatcherServiceStub) -> matcher_pb2.GetIndexSta
 
 
 def test_feed_task_fills_the_matcher_index(stack: Stack) -> None:
-    settings = Settings(broker_url=stack.env["CREDENCE_BROKER_URL"])
+    settings = Settings(broker_url=stack.env["CREDENCE_BROKER_URL"], embedded=False)
     app = make_app(settings)
     channel = grpc.insecure_channel(stack.env["CREDENCE_MATCHER_ADDR"])
     stub = matcher_pb2_grpc.MatcherServiceStub(channel)
