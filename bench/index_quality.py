@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ import psycopg
 from psycopg import sql
 
 from bench.pg_scale import SERVER_URL, server_answers
+from bench.stats import merge_results
 from services.common.config import get_settings
 from services.matcher.index import WireIndex, open_index
 from services.matcher.ingest import local_adapter
@@ -153,14 +153,7 @@ def main() -> None:
         raise SystemExit(f"no PostgreSQL server at {SERVER_URL}; see deploy/README.md")
     results = run()
     print_table(results)
-    merged: dict[str, Any] = {}
-    if args.output.is_file():
-        merged = json.loads(args.output.read_text())
-    merged.update(results)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(merged, indent=2) + "\n")
-    shown = args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output
-    print(f"\nmerged into {shown}")
+    merge_results(results, args.output, REPO)
 
 
 if __name__ == "__main__":

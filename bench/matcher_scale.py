@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.stats import percentile
+from bench.stats import merge_results, percentile
 from bench.wire_index import _base_stories, _synthetic
 from services.common.config import get_settings
 from services.matcher.index import TantivyIndex, open_index
@@ -357,14 +357,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     results = run(sizes, args.budget_s, args.bulk_above, args.rounds)
     print_table(results, sizes)
-    merged: dict[str, Any] = {}
-    if args.output.is_file():
-        merged = json.loads(args.output.read_text())
-    merged.update(results)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(merged, indent=2) + "\n")
-    shown = args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output
-    print(f"\nmerged into {shown}")
+    merge_results(results, args.output, REPO)
 
 
 if __name__ == "__main__":

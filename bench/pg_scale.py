@@ -29,7 +29,7 @@ from psycopg import sql
 
 from bench import matcher_scale
 from bench.matcher_scale import _claim_sentences, _stories, size_label
-from bench.stats import percentile
+from bench.stats import merge_results, percentile
 from bench.wire_index import _base_stories
 from services.common.config import get_settings
 from services.matcher.index import WireIndex, open_index
@@ -323,14 +323,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     results = run(sizes, args.bulk_above, args.rounds)
     print_table(results, sizes)
-    merged: dict[str, Any] = {}
-    if args.output.is_file():
-        merged = json.loads(args.output.read_text())
-    merged.update(results)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(merged, indent=2) + "\n")
-    shown = args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output
-    print(f"\nmerged into {shown}")
+    merge_results(results, args.output, REPO)
 
 
 if __name__ == "__main__":
