@@ -113,8 +113,9 @@ export-onnx: install
 	$(PY) -m pip install -q -c constraints.txt -e '.[train]'
 	$(PY) -m services.matcher.training.export_onnx
 
-train-stance: install
-	$(PY) -m services.matcher.training.stance
+# The cross-encoder's checkpoints go to var/stance: an interrupted run continues there.
+train-stance: install-train
+	OMP_NUM_THREADS=2 nice -n 10 $(PY) -m services.matcher.training.stance
 
 train-domain-estimate: install
 	$(PY) -m services.scorer.ratings.train_estimate

@@ -39,11 +39,12 @@ def eval_stance(
     missing = sorted({r["Body ID"] for r in rows if int(r["Body ID"]) not in body_text})
     if missing:
         raise typer.BadParameter(f"Body IDs not in {bodies}: {', '.join(missing[:5])}")
-    views = {i: model.featurizer.body_view(body_text[i]) for i in {int(r["Body ID"]) for r in rows}}
-    features = model.featurizer.features(
-        [r["Headline"] for r in rows], [views[int(r["Body ID"])] for r in rows]
+    if not model.stacked:
+        typer.echo("the stance cross-encoder cannot run here: the feature model answers alone")
+    proba = model.predict_proba(
+        [r["Headline"] for r in rows], [body_text[int(r["Body ID"])] for r in rows]
     )
-    predicted = [LABELS[i] for i in model._proba(features).argmax(axis=1)]
+    predicted = [LABELS[i] for i in proba.argmax(axis=1)]
     gold = [r.get("Stance", "") for r in rows]
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)

@@ -69,7 +69,7 @@ class SameEventJudge:
         related = set()
         if candidates:
             proba = self.stance.predict_proba(
-                [claim] * len(candidates), [stories[i] for i in candidates]
+                [claim] * len(candidates), [stories[i] for i in candidates], features_only=True
             )
             related = {
                 i for i, row in zip(candidates, proba, strict=True) if row[-1] < MAX_UNRELATED

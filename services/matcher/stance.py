@@ -22,6 +22,8 @@ from scipy import sparse
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from services.matcher import stance_cross
+from services.matcher.stance_cross import CROSS_PATH, CrossEncoder
 from services.matcher.textutil import content_tokens, quick_sentences, tokens
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ _HEDGING = frozenset(HEDGING)
 _BODY_CHARS = 6000
 _VIEW_CACHE = 2048  # body views kept; each is a few KB
 _TOP_SENTENCES = 3
+PASSAGE_SENTENCES = 2
 
 
 def _cosine_sparse(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:
@@ -139,6 +142,15 @@ class StanceFeaturizer:
         best = int(np.argmax(sims)) if sims.size else 0
         return view.sentences[best], float(sims[best]) if sims.size else 0.0
 
+    def passage(self, claim: str, view: BodyView, sentences: int = PASSAGE_SENTENCES) -> str:
+        """The body's `sentences` sentences most alike the claim, in the body's order: what
+        the cross-encoder reads beside the claim."""
+        sims = (view.sentence_tfidf @ self.tfidf.transform([claim]).T).toarray().ravel()
+        if not sims.size:
+            return view.text
+        best = sorted(np.argsort(-sims, kind="stable")[:sentences])
+        return " ".join(view.sentences[i] for i in best)
+
     def _pair_row(self, claim: str, head_vec: sparse.csr_matrix, view: BodyView) -> list[float]:
         h_toks = tokens(claim)
         h_content = set(content_tokens(claim))
@@ -189,12 +201,26 @@ class StancePrediction:
     probabilities: dict[str, float]
 
 
-class StanceModel:
-    """The trained featurizer and classifier, loaded from the committed artifact."""
+def stack_inputs(feature_proba: np.ndarray, cross_log_proba: np.ndarray) -> np.ndarray:
+    """What the stack reads: both models' log-probabilities side by side."""
+    return np.hstack([np.log(np.clip(feature_proba, 1e-6, 1.0)), cross_log_proba])
 
-    def __init__(self, featurizer: StanceFeaturizer, classifier: object) -> None:
+
+class StanceModel:
+    """The trained featurizer, feature classifier and (when the cross-encoder can run here)
+    the stack over both, loaded from the committed artifacts."""
+
+    def __init__(
+        self,
+        featurizer: StanceFeaturizer,
+        classifier: object,
+        stacker: object | None = None,
+        cross: CrossEncoder | None = None,
+    ) -> None:
         self.featurizer = featurizer
         self.classifier = classifier
+        self.stacker = stacker if cross is not None else None
+        self.cross = cross if stacker is not None else None
         # The same wire stories come back for many claims: their body side is computed once.
         self._views: OrderedDict[str, BodyView] = OrderedDict()
         self._views_lock = threading.Lock()
@@ -213,27 +239,46 @@ class StanceModel:
         return view
 
     @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> StanceModel:
-        """Loads the artifact written by `train_stance`."""
+    def load(cls, path: Path = MODEL_PATH, cross_path: Path = CROSS_PATH) -> StanceModel:
+        """Loads the artifacts written by `make train-stance`; without the cross-encoder
+        (graph or MiniLM package missing) the feature model answers alone."""
         bundle = joblib.load(path)
-        return cls(bundle["featurizer"], bundle["classifier"])
+        stacker = bundle.get("stacker")
+        cross = stance_cross.load(cross_path) if stacker is not None else None
+        return cls(bundle["featurizer"], bundle["classifier"], stacker, cross)
 
-    def predict_proba(self, claims: Sequence[str], bodies: Sequence[str]) -> np.ndarray:
-        """Class probabilities in `LABELS` order, one row per pair."""
+    @property
+    def stacked(self) -> bool:
+        """True when the cross-encoder and the stack answer, not the features alone."""
+        return self.cross is not None
+
+    def predict_proba(
+        self, claims: Sequence[str], bodies: Sequence[str], features_only: bool = False
+    ) -> np.ndarray:
+        """Class probabilities in `LABELS` order, one row per pair (`features_only`: the
+        feature model's, cheaper: for screening many pairs)."""
         views = [self._view(b) for b in bodies]
-        return self._proba(self.featurizer.features(claims, views))
+        return self._proba(list(claims), views, features_only)
 
-    def _proba(self, features: np.ndarray) -> np.ndarray:
-        proba = self.classifier.predict_proba(features)  # type: ignore[attr-defined]
-        classes = list(self.classifier.classes_)  # type: ignore[attr-defined]
-        return np.asarray(proba[:, [classes.index(label) for label in LABELS]])
+    def _proba(
+        self, claims: list[str], views: Sequence[BodyView], features_only: bool = False
+    ) -> np.ndarray:
+        if not claims:
+            return np.zeros((0, len(LABELS)))
+        features = self.featurizer.features(claims, views)
+        proba = _ordered(self.classifier, self.classifier.predict_proba(features))  # type: ignore[attr-defined]
+        if self.cross is None or features_only:
+            return proba
+        passages = [self.featurizer.passage(c, v) for c, v in zip(claims, views, strict=True)]
+        x = stack_inputs(proba, self.cross.log_proba(claims, passages))
+        return _ordered(self.stacker, self.stacker.predict_proba(x))  # type: ignore[attr-defined]
 
     def predict(self, claim: str, bodies: Sequence[str]) -> list[StancePrediction]:
         """The stance of every body towards one claim, with its best passage."""
         if not bodies:
             return []
         views = [self._view(b) for b in bodies]
-        proba = self._proba(self.featurizer.features([claim] * len(views), views))
+        proba = self._proba([claim] * len(views), views)
         out = []
         for row, view in zip(proba, views, strict=True):
             best = int(np.argmax(row))
@@ -247,3 +292,9 @@ class StanceModel:
                 )
             )
         return out
+
+
+def _ordered(model: object, proba: np.ndarray) -> np.ndarray:
+    """A classifier's probability columns in `LABELS` order."""
+    classes = list(model.classes_)  # type: ignore[attr-defined]
+    return np.asarray(proba[:, [classes.index(label) for label in LABELS]])

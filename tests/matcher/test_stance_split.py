@@ -9,7 +9,9 @@ from services.matcher.training.stance_split import StancePair, pairs_from_rows, 
 from tests.support.needs import need_data
 
 
-def _assert_disjoint(pairs: list[StancePair], train: tuple[int, ...], held: tuple[int, ...]) -> None:
+def _assert_disjoint(
+    pairs: list[StancePair], train: tuple[int, ...], held: tuple[int, ...]
+) -> None:
     for attribute in ("headline", "body_id"):
         fit_side = {getattr(pairs[i], attribute) for i in train}
         held_side = {getattr(pairs[i], attribute) for i in held}
@@ -18,7 +20,9 @@ def _assert_disjoint(pairs: list[StancePair], train: tuple[int, ...], held: tupl
 
 def _story(topic: int, headlines: int, bodies: int) -> tuple[list[StancePair], dict[int, str]]:
     words = f"topic{topic} alpha{topic} beta{topic} gamma{topic}"
-    texts = {topic * 100 + b: f"{words} body {b} " + f"filler{topic}x{b} " * 20 for b in range(bodies)}
+    texts = {
+        topic * 100 + b: f"{words} body {b} " + f"filler{topic}x{b} " * 20 for b in range(bodies)
+    }
     pairs = [
         StancePair(f"{words} headline number {h} variant{topic}v{h}", body, "discuss")
         for h in range(headlines)
