@@ -36,7 +36,7 @@ class CrossRecipe:
     """Trained layers, steps, batch size, learning rates, class weights, seed."""
 
     layers: int = 2
-    steps: int = 600
+    steps: int = 250
     batch: int = 32
     encoder_lr: float = 5e-5
     head_lr: float = 2e-3
