@@ -193,7 +193,7 @@ def train(
         optimiser.step()
         schedule.step()
         step += 1
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         if time.perf_counter() - last > _CHECKPOINT_SECONDS or step == recipe.steps:
             save()
             last = time.perf_counter()
