@@ -1,10 +1,13 @@
 """Stance of a wire story towards a claim (agree / disagree / discuss / unrelated).
 
-The model is trained on FNC-1 (`python -m services.matcher.training.stance`): hand-made
+The model is trained on FNC-1 (`make train-stance`, `training/stance.py`): hand-made
 features (tf-idf and latent-semantic similarity of the claim to the story and to its best
 sentences, word and n-gram overlap, refuting and hedging words near the matching passage)
-fed to a gradient-boosted tree ensemble. The same `StanceFeaturizer` is used to train and to
-serve, and both are stored together in one joblib artifact.
+fed to a gradient-boosted tree ensemble, stacked (a logistic regression over both models'
+log-probabilities) with a cross-encoder that reads the claim beside the story's passage most
+alike it (`stance_cross.py`, ONNX). The same `StanceFeaturizer` is used to train and to
+serve, and is stored with both classifiers in one joblib artifact. Without the
+cross-encoder the feature model answers alone.
 """
 
 from __future__ import annotations

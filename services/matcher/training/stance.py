@@ -296,7 +296,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument("--work", type=Path, default=WORK_DIR, help="checkpoints and stages")
     parser.add_argument(
-        "--budget-minutes", type=float, default=80.0, help="cross-encoder training time"
+        "--budget-minutes", type=float, default=60.0, help="cross-encoder training time"
     )
     parser.add_argument("--no-refit", action="store_true", help="ship the 80%% feature model")
     parser.add_argument(
