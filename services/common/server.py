@@ -303,12 +303,12 @@ async def run_until_signalled(
         from services.common.config import get_settings
 
         announce_s = get_settings().shutdown_announce_s
-    await server.start()
-    freeze_startup_objects()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    await server.start()
+    freeze_startup_objects()
     await stop.wait()
     await server.stop(grace, announce_s)
     _LOGGER.info("%s stopped", server.name)

@@ -56,7 +56,10 @@ def supervise(children: list[int]) -> int:
     """Forwards SIGTERM/SIGINT to the children and waits for them; returns the exit code
     (non-zero when a child ended on its own with an error)."""
 
+    sent: set[int] = set()
+
     def forward(signum: int, _frame: object) -> None:
+        sent.add(signum)
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signum)
@@ -69,7 +72,9 @@ def supervise(children: list[int]) -> int:
         pid, status = os.wait()
         running.discard(pid)
         exit_code = os.waitstatus_to_exitcode(status)
-        if exit_code != 0 and code == 0:
+        # A child still starting up when the stop arrived ends by the signal itself.
+        stopped_by_us = exit_code < 0 and -exit_code in sent
+        if exit_code != 0 and not stopped_by_us and code == 0:
             _LOGGER.error("matcher process %d exited with %d; stopping the others", pid, exit_code)
             code = 1
             forward(signal.SIGTERM, None)
