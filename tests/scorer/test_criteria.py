@@ -203,3 +203,18 @@ def test_reuters_story_table(
     assert states["corroborated"] == YES
     assert states["headline_matches_body"] == YES
     assert states["author_and_dates"] == YES
+
+
+def test_cli_shows_the_table() -> None:
+    from rich.console import Console
+
+    from services.cli.render import print_report
+
+    report = _report(corroboration=95)
+    report.criteria.extend(criteria(report, _article(byline="Jane Doe")))
+    console = Console(record=True, width=200)
+    print_report(report, console)
+    lines = console.export_text().splitlines()
+    row = next(line for line in lines if "Claims corroborated by wire reports" in line)
+    assert row.split()[-3:] == ["yes", "corroboration", "reason."]
+    assert any("Names author and dates" in line and " no " in line for line in lines)
