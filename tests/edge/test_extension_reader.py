@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,6 +52,41 @@ PAGES = [
     ("news", NEWS_HOST, "/world", "news.html"),
 ]
 RATED_FOR_BULK = ["reuters.com", "apnews.com", "bbc.co.uk", "rt.com"]
+BULK_LINKS = 5000
+BULK_LOADS = 5
+# Main world, before the page's scripts: every long task and long animation frame (50 ms or
+# more) of the page's main thread, whoever ran it (scripts, style, layout), for the figures.
+RECORD_LONG_TASKS = """
+window.__longTasks = [];
+window.__longFrames = [];
+const record = (into) => (list) => {
+  for (const e of list.getEntries()) into.push([e.startTime, e.duration]);
+};
+new PerformanceObserver(record(window.__longTasks)).observe({ type: "longtask", buffered: true });
+new PerformanceObserver(record(window.__longFrames))
+  .observe({ type: "long-animation-frame", buffered: true });
+"""
+# After the badge script's last slice and two frames (its badges styled, laid out, painted):
+# its own figures and the long tasks from its start on.
+BULK_FIGURES = """() => new Promise((done) => requestAnimationFrame(() =>
+  requestAnimationFrame(() => {
+  const d = document.documentElement.dataset;
+  const start = Number(d.credenceStartMs);
+  const since = (entries) => entries.filter(([at, ms]) => at + ms >= start);
+  const total = (entries) => entries.reduce((sum, [, ms]) => sum + ms, 0);
+  const tasks = since(window.__longTasks);
+  const frames = since(window.__longFrames);
+  done({
+    script_ms: Number(d.credenceMs),
+    slices: Number(d.credenceSlices),
+    longest_slice_ms: Number(d.credenceLongestSliceMs),
+    wall_ms: Number(d.credenceEndMs) - start,
+    long_tasks: tasks.length,
+    long_tasks_ms: total(tasks),
+    long_frames: frames.length,
+    long_frames_ms: total(frames),
+  });
+})))"""
 
 CHECK_BADGES = """() => {
   const expected = [...document.querySelectorAll('a[data-expect="badge"]')];
@@ -78,9 +114,14 @@ def _wait(predicate: Any, what: str, timeout_s: float = 30.0) -> Any:
 def _bulk_page() -> str:
     """A news front page with 5,000 links: 4,000 to rated sites, 1,000 to unrated ones."""
     links = []
-    for i in range(5000):
-        host = f"blog{i}.example" if i % 5 == 4 else RATED_FOR_BULK[i % 4]
-        links.append(f'<li><a href="https://www.{host}/story/{i}">Story {i}</a></li>')
+    for i in range(BULK_LINKS):
+        if i % 5 == 4:
+            links.append(f'<li><a href="https://www.blog{i}.example/story/{i}">Story {i}</a></li>')
+        else:
+            host = RATED_FOR_BULK[i % 4]
+            links.append(
+                f'<li><a data-expect="badge" href="https://www.{host}/story/{i}">Story {i}</a></li>'
+            )
     return f"<!doctype html><html><body><ul>{''.join(links)}</ul></body></html>"
 
 
@@ -319,22 +360,55 @@ def test_off_switch(browser: Any, worker: Any, sites: int) -> None:
     page.close()
 
 
+def _load_average() -> list[float]:
+    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+
+
 def test_five_thousand_links(browser: Any, worker: Any, sites: int) -> None:
+    """Every rated link of a 5,000-link page is badged and nothing else, on each of several
+    loads; the badge script's main-thread time goes to test-artifacts/badge-timing.json (a
+    figure for the reader of the artifacts, not asserted: timing depends on the machine)."""
     _set_sites(browser, worker, {"news": True})
     page = browser.new_page()
-    page.goto(f"https://{NEWS_HOST}:{sites}/front")
-    _wait(
-        lambda: int(page.evaluate("document.documentElement.dataset.credenceBadges || 0")) >= 4000,
-        "all bulk badges",
-        60,
-    )
-    count = int(page.evaluate("document.documentElement.dataset.credenceBadges"))
-    spent = float(page.evaluate("document.documentElement.dataset.credenceMs"))
-    assert count == 4000
-    figure = {"links": 5000, "badges": count, "main_thread_ms": spent, "budget_ms": 50}
+    page.add_init_script(RECORD_LONG_TASKS)
+    loads = []
+    load_before = _load_average()
+    for _ in range(BULK_LOADS):
+        page.goto(f"https://{NEWS_HOST}:{sites}/front")
+        _wait(
+            lambda: page.evaluate("document.documentElement.dataset.credenceEndMs || ''"),
+            "the badge script to finish",
+            60,
+        )
+        result = _badges_of(page)
+        assert result["expected"] == 4000 and result["badges"] == 4000, result
+        assert result["wrong"] == [] and result["missing"] == [], result
+        loads.append(page.evaluate(BULK_FIGURES))
+    load_after = _load_average()
+    script_ms = sorted(load["script_ms"] for load in loads)
+    figure = {
+        "links": BULK_LINKS,
+        "badges": 4000,
+        "loads": len(loads),
+        "script_ms_median": round(statistics.median(script_ms), 2),
+        "script_ms_worst": round(script_ms[-1], 2),
+        "long_tasks_ms_median": round(statistics.median(x["long_tasks_ms"] for x in loads), 1),
+        "long_frames_ms_median": round(statistics.median(x["long_frames_ms"] for x in loads), 1),
+        "budget_ms": 50,
+        "what": "script_ms: sum of the badge script's work slices (performance.now in the page), "
+        "from the first querySelectorAll to the last badge inserted; long_tasks: tasks of 50 ms "
+        "or more on the page's main thread (style and layout included) from the script's start "
+        "to two frames after its end",
+        "load_average_before_after": [load_before, load_after],
+        "per_load": loads,
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "badge-timing.json").write_text(json.dumps(figure, indent=1) + "\n")
     print(
-        f"\nbadges: 5000 links, {count} badges, {spent:.1f} ms of content-script main-thread time"
+        f"\nbadges: {BULK_LINKS} links, 4000 badges, script main-thread time median "
+        f"{figure['script_ms_median']} ms, worst {figure['script_ms_worst']} ms over "
+        f"{len(loads)} loads; long tasks median {figure['long_tasks_ms_median']} ms; "
+        f"load average {load_before} -> {load_after}"
     )
     page.close()
 
@@ -377,23 +451,35 @@ def test_popup_label_coverage_and_feedback(
     assert heading.startswith("Article: 43/100")
     assert (popup.text_content("#badge") or "") == "43"
     assert "confidence 38%" in (popup.text_content("#confidence") or "")
-    verdicts = dict(
-        zip(
-            popup.locator("#criteria tr").evaluate_all(
-                "(rows) => rows.map((r) => r.dataset.criterion)"
-            ),
-            popup.locator("#criteria td.verdict").all_text_contents(),
-            strict=True,
-        )
+    rows = popup.locator("#criteria tbody tr").evaluate_all(
+        "(rows) => rows.map((r) => [r.dataset.criterion, r.querySelector('td.verdict').textContent,"
+        " r.querySelector('th .line').textContent])"
     )
-    assert verdicts == {
-        "lists": "no",
+    expected = {c.id: c for c in reports.final.criteria}
+    words = {
+        report_pb2.CRITERION_STATE_YES: "yes",
+        report_pb2.CRITERION_STATE_NO: "no",
+        report_pb2.CRITERION_STATE_UNKNOWN: "unknown",
+    }
+    assert [r[0] for r in rows] == [
+        "rated_by_lists",
+        "corroborated",
+        "checkable_sources",
+        "news_not_opinion",
+        "headline_matches_body",
+        "author_and_dates",
+        "corrections_and_contact",
+    ]
+    assert {r[0]: r[1] for r in rows} == {i: words[c.state] for i, c in expected.items()}
+    assert {r[0]: r[2] for r in rows} == {i: c.detail for i, c in expected.items()}
+    assert {r[0]: r[1] for r in rows} == {
+        "rated_by_lists": "no",
         "corroborated": "no",
-        "sources": "no",
-        "opinion": "no",
-        "headline": "no",
-        "byline": "yes",
-        "corrections": "yes",
+        "checkable_sources": "no",
+        "news_not_opinion": "no",
+        "headline_matches_body": "no",
+        "author_and_dates": "yes",
+        "corrections_and_contact": "yes",
     }
     assert popup.locator("#why li").count() == 3
     assert popup.locator("details#details").get_attribute("open") is None
