@@ -1,18 +1,20 @@
 // Badges beside links: each result or feed link to a rated site gets a small coloured mark
 // with the site's score, looked up in the ratings list cached in the browser (nothing leaves
-// it). The page is scanned once; after that a MutationObserver looks only at the nodes added
+// it; the service worker answers for the hosts a page links to, so that no page has to load
+// the whole list). The page is scanned once; after that a MutationObserver looks only at the nodes added
 // (infinite scroll). Hover shows the label and the top reason; a click opens the source card.
 // Turning the site off in the options removes the badges at once.
 //
 // Kept off the page's way on pages with thousands of links: the host is read from the href
-// attribute's string (no URL object per link) and looked up once per host; links are handled in slices of
+// attribute's string (no URL object per link) and looked up once per host (one message for
+// all the new hosts of a scan); links are handled in slices of
 // about SLICE_MS, each reading every link of a batch before inserting that batch's badges,
 // with the main thread given back between slices (scheduler.yield, else a zero timeout); the
 // observer is paused while badges are inserted, so it never sees them; the look is one
 // stylesheet (badge.css), no inline style. The script's own time is written to
 // data-credence-ms (and the slices to data-credence-*) on the root element for the tests.
 
-import { LABELS, hrefHost, lookUpHost, normalHost, registrableDomain, siteHost } from "../domain.js";
+import { LABELS, hrefHost, normalHost, registrableDomain, siteHost } from "../domain.js";
 import { siteFor } from "./sites.js";
 
 const BADGE_CLASS = "credence-badge";
@@ -23,7 +25,7 @@ const pageDomain = registrableDomain(siteHost(location.href));
 const resolveEach = Boolean(document.querySelector("base[href]"));
 const badgeByHost = new Map();
 let seen = new WeakSet();
-let domains = {};
+let waiting = { links: [], hosts: [] };
 let observer = null;
 let observing = null;
 let queue = [];
@@ -42,16 +44,30 @@ function addressOf(link) {
   return site.target ? site.target(link, href) : href;
 }
 
-/** The badge made once for each host as written in links (null when not rated); clones of
- * it go beside each link to that host. */
+/** The badge made once for each host as written in links (null when not rated, undefined
+ * while the host's rating is not known yet); clones of it go beside each link to that host. */
 function badgeOfHost(rawHost) {
-  let badge = badgeByHost.get(rawHost);
-  if (badge !== undefined) return badge;
-  const host = rawHost ? normalHost(rawHost) : "";
-  const rating = !host || registrableDomain(host) === pageDomain ? null : lookUpHost(domains, host);
-  badge = rating ? makeBadge(rating) : null;
-  badgeByHost.set(rawHost, badge);
-  return badge;
+  const badge = badgeByHost.get(rawHost);
+  if (badge !== undefined || !rawHost) return badge || null;
+  if (registrableDomain(normalHost(rawHost)) === pageDomain) {
+    badgeByHost.set(rawHost, null);
+    return null;
+  }
+  return undefined;
+}
+
+/** Asks the service worker for the ratings of `rawHosts` and makes their badges. */
+async function rateHosts(rawHosts) {
+  let ratings = {};
+  try {
+    ({ ratings } = await chrome.runtime.sendMessage({ type: "rate-hosts", hosts: rawHosts }));
+  } catch (error) {
+    console.warn("Credence: no ratings for the page's links:", error.message);
+  }
+  for (const host of rawHosts) {
+    const rating = ratings && ratings[host];
+    badgeByHost.set(host, rating ? makeBadge(rating) : null);
+  }
 }
 
 function makeBadge(rating) {
@@ -95,7 +111,8 @@ function resume() {
 }
 
 /** One slice: batches of links, each read (href, host, badge) before its badges are
- * inserted, until the slice has had SLICE_MS. Returns false when the queue is empty. */
+ * inserted, until the slice has had SLICE_MS. Links to hosts whose rating is not known yet
+ * wait in `waiting`. Returns false when the queue is empty. */
 function slice() {
   const started = performance.now();
   const links = [];
@@ -103,15 +120,26 @@ function slice() {
   while (queue.length) {
     links.length = 0;
     badges.length = 0;
-    while (links.length < BATCH && queue.length) {
+    let read = 0;
+    while (read < BATCH && queue.length) {
       const entry = queue[0];
       let index = entry.at;
-      for (; index < entry.links.length && links.length < BATCH; index += 1) {
+      for (; index < entry.links.length && read < BATCH; index += 1) {
         const link = entry.links[index];
-        if (seen.has(link)) continue;
-        seen.add(link);
-        const badge = badgeOfHost(hrefHost(addressOf(link)));
-        if (badge) {
+        read += 1;
+        let host;
+        if (entry.hosts) {
+          host = entry.hosts[index];
+        } else {
+          if (seen.has(link)) continue;
+          seen.add(link);
+          host = hrefHost(addressOf(link));
+        }
+        const badge = badgeOfHost(host);
+        if (badge === undefined) {
+          waiting.links.push(link);
+          waiting.hosts.push(host);
+        } else if (badge) {
           links.push(link);
           badges.push(badge);
         }
@@ -139,13 +167,25 @@ function yieldToPage() {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/** Works through the queue slice by slice, yielding between slices. */
+/** Works through the queue slice by slice, yielding between slices; then asks for the
+ * ratings of the hosts met for the first time, and badges the links that waited for them. */
 async function drain() {
   if (drainingFor === generation) return;
   const mine = generation;
   drainingFor = mine;
-  while (mine === generation && slice()) await yieldToPage();
-  if (mine !== generation) return; // turned off meanwhile; a newer drain may be running
+  for (;;) {
+    if (slice()) {
+      await yieldToPage();
+    } else if (waiting.links.length) {
+      const batch = waiting;
+      waiting = { links: [], hosts: [] };
+      await rateHosts([...new Set(batch.hosts)].filter((host) => !badgeByHost.has(host)));
+      if (mine === generation) queue.push({ links: batch.links, hosts: batch.hosts, at: 0 });
+    } else {
+      break;
+    }
+    if (mine !== generation) return; // turned off meanwhile; a newer drain may be running
+  }
   drainingFor = -1;
   publish();
 }
@@ -195,6 +235,7 @@ function start() {
 function stop() {
   generation += 1;
   queue = [];
+  waiting = { links: [], hosts: [] };
   if (observer) observer.disconnect();
   observer = null;
   document.removeEventListener("click", onClick, true);
@@ -209,15 +250,11 @@ function turnedOn(badgeSites) {
 }
 
 async function main() {
-  const { ratings, badgeSites } = await chrome.storage.local.get(["ratings", "badgeSites"]);
-  domains = (ratings && ratings.domains) || {};
+  const { badgeSites } = await chrome.storage.local.get("badgeSites");
   if (turnedOn(badgeSites)) start();
   chrome.storage.onChanged.addListener((changes, area) => {
     if (area !== "local") return;
-    if (changes.ratings) {
-      domains = (changes.ratings.newValue && changes.ratings.newValue.domains) || {};
-      badgeByHost.clear();
-    }
+    if (changes.ratings) badgeByHost.clear();
     if (changes.badgeSites) (turnedOn(changes.badgeSites.newValue) ? start : stop)();
   });
 }
