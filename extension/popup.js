@@ -314,7 +314,10 @@ async function submitFeedback(event) {
     closeFeedback();
     $("feedback-status").textContent = "Thank you: your note was sent to the operators.";
   } catch (error) {
-    $("feedback-status").textContent = `Not sent: ${error.message}${error.reason ? ` (${error.reason})` : ""}`;
+    $("feedback-status").textContent =
+      error.reason === "FEEDBACK_RATE_LIMITED"
+        ? "Not sent: you have sent several notes in a short time; try again in a minute (your note is kept)."
+        : `Not sent: ${error.message}${error.reason ? ` (${error.reason})` : ""}`;
   } finally {
     $("feedback-send").disabled = false;
   }

@@ -564,5 +564,27 @@ def test_popup_label_coverage_and_feedback(
     assert [(r.url, r.note, r.score) for r in stored] == [
         (article.url, "The coverage misses the BBC story.", 43.0)
     ]
+
+    # The edge allows a burst of notes, then one a minute: the popup says so and keeps the note.
+    for attempt in range(6):
+        popup.click("#feedback-open")
+        popup.wait_for_selector("#feedback-form:not([hidden])")
+        popup.fill("#feedback-note", f"Note {attempt + 2}.")
+        popup.click("#feedback-send")
+        status = _wait(
+            lambda: (
+                text
+                if any(
+                    w in (text := popup.text_content("#feedback-status") or "")
+                    for w in ("Thank", "Not sent")
+                )
+                else ""
+            ),
+            "a feedback answer",
+        )
+        if status.startswith("Not sent"):
+            break
+    assert "try again in a minute" in status, status
+    assert popup.input_value("#feedback-note") == f"Note {attempt + 2}."
     popup.close()
     article.close()
