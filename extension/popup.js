@@ -112,7 +112,7 @@ function showError(error) {
 function criteriaTable(report) {
   const rows = criteria(report);
   if (!rows.length) {
-    return el("p", "This report was made before the criteria table existed; a newer analysis will show it.", {
+    return el("p", "This report was made before the criteria table existed, so it has none.", {
       id: "criteria-missing",
       class: "muted",
     });
