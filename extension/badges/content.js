@@ -1,18 +1,18 @@
 // Badges beside links: each result or feed link to a rated site gets a small coloured mark
 // with the site's score, looked up in the ratings list cached in the browser (nothing leaves
 // it; the service worker answers for the hosts a page links to, so that no page has to load
-// the whole list). The page is scanned once; after that a MutationObserver looks only at the nodes added
-// (infinite scroll). Hover shows the label and the top reason; a click opens the source card.
-// Turning the site off in the options removes the badges at once.
+// the whole list). The page is scanned once; after that a MutationObserver looks only at the
+// nodes added (infinite scroll). Hover shows the label and the number of lists; a click opens
+// the source card. Turning the site off in the options removes the badges at once.
 //
 // Kept off the page's way on pages with thousands of links: the host is read from the href
 // attribute's string (no URL object per link) and looked up once per host (one message for
-// all the new hosts of a scan); links are handled in slices of
-// about SLICE_MS, each reading every link of a batch before inserting that batch's badges,
-// with the main thread given back between slices (scheduler.yield, else a zero timeout); the
-// observer is paused while badges are inserted, so it never sees them; the look is one
-// stylesheet (badge.css), no inline style. The script's own time is written to
-// data-credence-ms (and the slices to data-credence-*) on the root element for the tests.
+// all the new hosts of a scan); links are handled in slices of about SLICE_MS, each reading
+// every link of a batch before inserting that batch's badges, with the main thread given back
+// between slices (scheduler.yield, else a zero timeout); the observer is paused while badges
+// are inserted, so it never sees them; the look is one stylesheet (badge.css), no inline
+// style. The script's own time is written to data-credence-ms (and the slices to
+// data-credence-*) on the root element for the tests.
 
 import { LABELS, hrefHost, normalHost, registrableDomain, siteHost } from "../domain.js";
 import { siteFor } from "./sites.js";
@@ -72,6 +72,7 @@ async function rateHosts(rawHosts) {
 
 function makeBadge(rating) {
   const look = LABELS[rating.label];
+  if (!look) return null;
   const score = Math.round(rating.score);
   const lists = `${rating.lists} independent rating list${rating.lists === 1 ? "" : "s"}`;
   const badge = document.createElement("button");
