@@ -445,9 +445,10 @@ def test_five_thousand_links(browser: Any, worker: Any, sites: int) -> None:
         "the time the thread waited for a core too. long_tasks: tasks of 50 ms or more on the "
         "page's main thread from the script's start to two frames after its end. *_cpu_ms: "
         "main-thread CPU time of the whole load (DevTools Performance metrics in thread ticks: "
-        "all tasks, scripts, style, layout), with the badge script and without it (the same "
-        "page where no badge script runs); the difference includes the style, layout and paint "
-        "of the 4,000 badges, which the script's own time does not"
+        "all tasks, script execution in every world, style, layout), with the badge script and "
+        "without it (the same page where no badge script runs); the difference in script_cpu "
+        "is the badge script's CPU time, the difference in main_thread_cpu adds the style, "
+        "layout and paint of the 4,000 badges, which the script's own time does not count"
     )
     figure["load_average_before_after"] = [load_before, load_after]
     figure["with_badges"] = with_badges
