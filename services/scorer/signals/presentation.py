@@ -1,7 +1,13 @@
-"""Presentation: how the article says what it says. A question headline, sensational or
-loaded words, editorial insertions inside quotes ("[ Nonsense ]"), opinion not labelled as
-opinion, shouting in capitals and exclamation marks each lower the sub-score, and each is
-named with the words that triggered it.
+"""Presentation: how the article says what it says, in parts (`parts.py`):
+
+- wording: a question headline, sensational or loaded words, editorial insertions inside
+  quotes ("[ Nonsense ]"), opinion not labelled as opinion, shouting in capitals and
+  exclamation marks each lower it, named with the words that triggered them;
+- clickbait: how much the headline reads like clickbait (a learned headline model);
+- subjectivity: how much of the text is the writer's opinion (a learned sentence model);
+- propaganda: how much of the text uses propaganda techniques, with the spans found and
+  the technique named (learned sentence, span and technique models);
+- headline: whether the body uses the headline's terms (a headline the body does not back).
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ from functools import lru_cache
 
 from credence.v1 import article_pb2, report_pb2
 
-from services.scorer.signals.common import lexicon, make_signal, quote
+from services.scorer.signals.common import lexicon, quote
+from services.scorer.signals.parts import Part, compose
+from services.scorer.signals.text_reading import Reading, read
+from services.scorer.weights import Weights, default_weights
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -148,8 +157,8 @@ def unlabelled_opinion(article: article_pb2.Article) -> Finding | None:
     )
 
 
-def presentation(article: article_pb2.Article) -> report_pb2.Signal:
-    """The presentation signal from the headline and the text."""
+def wording(article: article_pb2.Article) -> Part:
+    """The lexicon's findings: question headline, loaded and sensational words, ..."""
     title, text = article.title, article.text
     findings = [
         f
@@ -158,10 +167,91 @@ def presentation(article: article_pb2.Article) -> report_pb2.Signal:
     ]
     findings += word_lists(title, text) + capitals_and_exclamations(title, text)
     findings.sort(key=lambda f: f.cost, reverse=True)
-    score = BASE - sum(f.cost for f in findings)
     reasons = [f.reason for f in findings] or [
         "The headline states rather than asks, and the text uses no sensational or loaded "
         "wording from the lexicon."
     ]
-    confidence = 0.7 if len(text) > 400 else 0.4
-    return make_signal(KIND, score, confidence, reasons)
+    return Part("wording", max(0.0, BASE - sum(f.cost for f in findings)), tuple(reasons))
+
+
+def clickbait(title: str, reading: Reading) -> Part:
+    """The headline model's view of the headline."""
+    if not title.strip():
+        return Part("clickbait", 50.0, (), available=False)
+    p = reading.clickbait
+    if p >= 0.5:
+        reason = f"The headline {quote(title)} reads like clickbait ({p:.0%} by the headline model)."
+    else:
+        reason = f"The headline reads like a news headline, not clickbait ({p:.0%})."
+    return Part("clickbait", 100.0 * (1.0 - p), (reason,))
+
+
+def subjectivity(reading: Reading) -> Part:
+    """How much of the text the sentence model reads as the writer's opinion."""
+    if not reading.sentences:
+        return Part("subjectivity", 50.0, (), available=False)
+    share = reading.subjective_mean
+    if reading.subjective:
+        examples = "; ".join(quote(f.sentence, 80) for f in reading.subjective[:2])
+        reason = (
+            f"Much of the text reads as opinion rather than report ({share:.0%} of it by the "
+            f"sentence model), e.g. {examples}."
+        )
+    else:
+        reason = f"The text reads as report rather than opinion ({share:.0%} subjective)."
+    return Part("subjectivity", 100.0 * (1.0 - share), (reason,))
+
+
+def propaganda(reading: Reading) -> Part:
+    """Sentences using propaganda techniques, each with its span and technique."""
+    if not reading.sentences:
+        return Part("propaganda", 50.0, (), available=False)
+    share = reading.propaganda_mean
+    if reading.propaganda:
+        spans = "; ".join(
+            f"{quote(f.span, 60)} ({f.technique.lower()})" for f in reading.propaganda[:3]
+        )
+        reason = (
+            f"Uses propaganda techniques ({share:.0%} of sentences by the propaganda model): "
+            f"{spans}."
+        )
+    else:
+        reason = f"No sentence reads as a propaganda technique ({share:.0%})."
+    return Part("propaganda", 100.0 * (1.0 - share), (reason,))
+
+
+def headline(reading: Reading) -> Part:
+    """Whether the body uses the headline's terms."""
+    terms, missing = reading.headline_terms, reading.headline_missing
+    if len(terms) < 2:
+        return Part("headline", 50.0, (), available=False)
+    if missing:
+        reason = (
+            f"The body never uses {len(missing)} of the headline's {len(terms)} terms ("
+            + ", ".join(quote(m, 30) for m in missing[:4])
+            + "): the headline claims more than the text backs."
+        )
+    else:
+        reason = "The body uses every term of the headline."
+    return Part("headline", 100.0 * (1.0 - len(missing) / len(terms)), (reason,))
+
+
+def presentation_parts(article: article_pb2.Article) -> list[Part]:
+    """Every part of the presentation signal."""
+    reading = read(article.title, article.text, len(article.links))
+    return [
+        wording(article),
+        clickbait(article.title, reading),
+        subjectivity(reading),
+        propaganda(reading),
+        headline(reading),
+    ]
+
+
+def presentation(
+    article: article_pb2.Article, weights: Weights | None = None
+) -> report_pb2.Signal:
+    """The presentation signal from the headline and the text."""
+    weights = weights or default_weights()
+    confidence = 0.7 if len(article.text) > 400 else 0.4
+    return compose(KIND, presentation_parts(article), weights.parts["presentation"], confidence)
