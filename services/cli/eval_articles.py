@@ -9,9 +9,11 @@ not available); with labels, the ROC AUC of the score and of each column is prin
 reputation can help (every article is on `unknown.invalid`) and nothing is fetched: the
 text is given, and on-demand wire search is switched off for the run.
 
-The stages run in this process one after the other (extract, match, score), with every
-model loaded once, as the embedded pipeline runs them; `credence fit-weights` builds its
-requests the same way.
+The stages run in this process one after the other, with every model loaded once, as the
+embedded pipeline runs them: extract, then score. The match stage (claims and their wire
+evidence) runs only with `--match`: without wire search it finds no evidence, so
+corroboration is unavailable either way, and its claim model is most of the time an article
+takes. `credence fit-weights` builds its requests the same way.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from services.scorer.report import Scorer
 
 UNKNOWN_SITE = "https://unknown.invalid/"
-JOB_TIMEOUT_S = 600
+STAGE_TIMEOUT_S = 600
 SIGNAL_COLUMNS: dict[int, str] = {
     report_pb2.SIGNAL_KIND_SOURCE_REPUTATION: "source_reputation",
     report_pb2.SIGNAL_KIND_CORROBORATION: "corroboration",
@@ -114,15 +116,17 @@ def _scorer() -> Scorer:
     return Scorer(RatingsStore.load(get_settings().data_dir))
 
 
-def score_request(path: Path) -> scoring_pb2.ScoreRequest:
-    """The article's score request, as from an unknown site: extracted and matched in
-    this process as the embedded pipeline does."""
+def score_request(path: Path, with_match: bool = False) -> scoring_pb2.ScoreRequest:
+    """The article's score request, as from an unknown site: extracted (and matched when
+    asked) in this process as the embedded pipeline does."""
     text = path.read_text(encoding="utf-8", errors="replace")
     stages = _stages()
     extract = fetcher_pb2.ExtractRequest(url=UNKNOWN_SITE + path.stem, text=text)
-    article = stages.extract(extract, JOB_TIMEOUT_S).article
-    match = stages.match(matcher_pb2.MatchRequest(article=article), JOB_TIMEOUT_S)
+    article = stages.extract(extract, STAGE_TIMEOUT_S).article
     request = scoring_pb2.ScoreRequest(article=article, match_available=False)
+    if not with_match:
+        return request
+    match = stages.match(matcher_pb2.MatchRequest(article=article), STAGE_TIMEOUT_S)
     if match.ByteSize():
         request.claims.extend(match.claims)
         request.citation_checks.extend(match.citation_checks)
@@ -133,12 +137,12 @@ def score_request(path: Path) -> scoring_pb2.ScoreRequest:
     return request
 
 
-def score_article(path: Path) -> ArticleRow:
+def score_article(path: Path, with_match: bool = False) -> ArticleRow:
     """The article's report and its parts, scored in this process as from an unknown site."""
     from services.scorer.signals.presentation import presentation_parts
     from services.scorer.signals.sourcing import sourcing_parts
 
-    request = score_request(path)
+    request = score_request(path, with_match)
     scorer = _scorer()
     report = scorer.score(request).report
     values: dict[str, float | None] = dict.fromkeys(COLUMNS)
@@ -181,11 +185,12 @@ def write_rows(rows: list[ArticleRow], out: Path) -> None:
 def eval_articles(
     folder: Annotated[Path, typer.Option("--in", help="Folder of <id>.txt (and labels.csv).")],
     out: Annotated[Path, typer.Option("--out", help="CSV to write: id,score,<signals>.")],
+    with_match: Annotated[
+        bool, typer.Option("--match", help="Also run the matcher (claims, corroboration).")
+    ] = False,
 ) -> None:
     """Score a folder of articles as from an unknown site; print ROC AUCs when labelled."""
     os.environ["CREDENCE_WIRE_SEARCH"] = "off"
-    # One article at a time on a busy machine: a long one must not fail for want of time.
-    os.environ.setdefault("CREDENCE_JOB_TIMEOUT_S", str(JOB_TIMEOUT_S))
     try:
         files = article_files(folder)
         labels = read_labels(folder)
@@ -195,7 +200,7 @@ def eval_articles(
     rows: list[ArticleRow] = []
     for i, path in enumerate(files, start=1):
         try:
-            rows.append(score_article(path))
+            rows.append(score_article(path, with_match))
         except CredenceError as error:
             typer.echo(f"{path.name}: not scored: {error.reason}: {error.message}", err=True)
             rows.append(ArticleRow(path.stem, None, dict.fromkeys(COLUMNS)))

@@ -259,7 +259,7 @@ def write_weights(path: Path, weights: Weights, note: str) -> None:
         block.append(f"  {name}:")
         block += [f"    {p}: {w:.4f}" for p, w in weights.parts[name].items()]
     parts_block = "\n".join(block) + "\n"
-    pattern = re.compile(r"(?ms)^# Part weights.*?^parts:\n(?:  .*\n)*")
+    pattern = re.compile(r"(?m)^# Part weights[^\n]*\n(?:#[^\n]*\n)*parts:\n(?:  [^\n]*\n)*")
     if pattern.search(text):
         text = pattern.sub(lambda _: parts_block, text)
     else:

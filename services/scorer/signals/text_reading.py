@@ -31,7 +31,7 @@ MIN_WORDS = 4
 PROPAGANDA_THRESHOLD = 0.5
 SUBJECTIVE_THRESHOLD = 0.5
 MAX_SPAN_SENTENCES = 4
-SPAN_WINDOWS = (2, 3, 4, 5, 6, 8, 10)
+SPAN_WINDOWS = (2, 3, 5, 8)
 _SENTENCE_END = re.compile(
     r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d\u2019)]))\s+(?=[\"\u201c\u2018(]?[A-Z0-9])"
 )
