@@ -29,9 +29,9 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from services.scorer.report import Scorer, combine, validate
-from services.scorer.signals.parts import Part, compose
-from services.scorer.signals.presentation import presentation_parts
-from services.scorer.signals.sourcing import sourcing_confidence, sourcing_parts
+from services.scorer.signals.parts import Part
+from services.scorer.signals.presentation import presentation_parts, presentation_signal
+from services.scorer.signals.sourcing import CitedOutlet, sourcing_parts, sourcing_signal
 from services.scorer.weights import PART_NAMES, Weights
 
 FOLDS = 5
@@ -58,7 +58,7 @@ class Scored:
     case: Case
     fixed: tuple[report_pb2.Signal, ...]
     parts: dict[str, tuple[Part, ...]]
-    confidence: dict[str, float]
+    cited: tuple[CitedOutlet, ...]
 
     def column(self, signal: str, part: str) -> float:
         """The part's sub-score on 0..1 (neutral when unavailable)."""
@@ -104,10 +104,7 @@ def read_case(scorer: Scorer, case: Case) -> Scored:
         case=case,
         fixed=fixed,
         parts={"presentation": tuple(presentation_parts(article)), "sourcing": tuple(source_parts)},
-        confidence={
-            "presentation": 0.7 if len(article.text) > 400 else 0.4,
-            "sourcing": sourcing_confidence(cited, article.text),
-        },
+        cited=tuple(cited),
     )
 
 
@@ -116,14 +113,9 @@ def report_score(scored: Scored, weights: Weights) -> float:
     signals = [report_pb2.Signal() for _ in scored.fixed]
     for copy, original in zip(signals, scored.fixed, strict=True):
         copy.CopyFrom(original)
-    kinds = {
-        "presentation": report_pb2.SIGNAL_KIND_PRESENTATION,
-        "sourcing": report_pb2.SIGNAL_KIND_SOURCING,
-    }
-    for name in FITTED:
-        signals.append(
-            compose(kinds[name], scored.parts[name], weights.parts[name], scored.confidence[name])
-        )
+    text = scored.case.request.article.text
+    signals.append(presentation_signal(scored.parts["presentation"], text, weights))
+    signals.append(sourcing_signal(scored.parts["sourcing"], scored.cited, text, weights))
     return combine(signals, weights).score
 
 
@@ -236,11 +228,10 @@ def measure(rows: Sequence[Scored], base: Weights) -> Figures:
 
 
 def _signal_score(scored: Scored, signal: str, weights: Weights) -> float:
-    kind = report_pb2.SIGNAL_KIND_PRESENTATION
+    text = scored.case.request.article.text
     if signal == "sourcing":
-        kind = report_pb2.SIGNAL_KIND_SOURCING
-    composed = compose(kind, scored.parts[signal], weights.parts[signal], 0.5)
-    return composed.score
+        return sourcing_signal(scored.parts["sourcing"], scored.cited, text, weights).score
+    return presentation_signal(scored.parts["presentation"], text, weights).score
 
 
 def _fixed_score(scored: Scored, kind: int) -> float:

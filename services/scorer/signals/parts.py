@@ -17,6 +17,7 @@ from credence.v1 import report_pb2
 from services.scorer.signals.common import make_signal
 
 NOT_COUNTED = " (Shown for information: not counted in the score.)"
+NOTHING_TO_ASSESS = "The article holds too little text to assess this."
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ def compose(
     points, the reasons of uncounted parts last."""
     score = part_score(parts, weights)
     if score is None:
-        score, confidence = 50.0, min(confidence, 0.2)
+        said = [p.reasons[0] for p in parts if p.reasons] or [NOTHING_TO_ASSESS]
+        return make_signal(kind, 50.0, min(confidence, 0.2), [*head, *said])
     available = [p for p in parts if p.available]
     counted = sorted(
         (p for p in available if weights.get(p.name, 0.0) > 0),

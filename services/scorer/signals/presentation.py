@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -248,10 +249,15 @@ def presentation_parts(article: article_pb2.Article) -> list[Part]:
     ]
 
 
+def presentation_signal(parts: Sequence[Part], text: str, weights: Weights) -> report_pb2.Signal:
+    """The signal of the parts (surer on a longer text)."""
+    confidence = 0.7 if len(text) > 400 else 0.4
+    return compose(KIND, parts, weights.parts["presentation"], confidence)
+
+
 def presentation(
     article: article_pb2.Article, weights: Weights | None = None
 ) -> report_pb2.Signal:
     """The presentation signal from the headline and the text."""
-    weights = weights or default_weights()
-    confidence = 0.7 if len(article.text) > 400 else 0.4
-    return compose(KIND, presentation_parts(article), weights.parts["presentation"], confidence)
+    parts = presentation_parts(article)
+    return presentation_signal(parts, article.text, weights or default_weights())

@@ -34,6 +34,8 @@ NONEXISTENT_SCORE = 0.0
 FOUND_BONUS = 10.0
 NOT_FOUND_PENALTY = 10.0
 _MAX_LINKS = 10
+MIN_SENTENCES = 3
+"""Below this many sentences the text is too short to read its sourcing from."""
 # Patterns that name an outlet for sure ("Source, MNBC, May 3, 2023", "(Reuters, May 5)").
 # Elsewhere ("according to X", "X said") an unknown name is most likely a person.
 _OUTLET_ONLY_KINDS = frozenset({"source_line", "parenthetical", "link"})
@@ -192,12 +194,13 @@ def text_parts(reading: Reading) -> list[Part]:
         else "No named source speaks."
     )
     anonymous_score = 100.0 * (count + 1) / (count + len(unnamed) + 1)
+    readable = reading.sentences >= MIN_SENTENCES
     return [
-        Part("named_sources", _saturating(count, 4.0), (named_reason,)),
-        Part("anonymous", anonymous_score, (anonymous_reason,)),
-        Part("quotes", _saturating(reading.quotes, 3.0), (quotes_reason,)),
-        Part("links", _saturating(reading.links, 2.0), (links_reason,)),
-        Part("diversity", _saturating(len(named), 3.0), (diversity_reason,)),
+        Part("named_sources", _saturating(count, 4.0), (named_reason,), readable),
+        Part("anonymous", anonymous_score, (anonymous_reason,), readable),
+        Part("quotes", _saturating(reading.quotes, 3.0), (quotes_reason,), readable),
+        Part("links", _saturating(reading.links, 2.0), (links_reason,), readable),
+        Part("diversity", _saturating(len(named), 3.0), (diversity_reason,), readable),
     ]
 
 
@@ -219,6 +222,29 @@ def sourcing_confidence(cited: Sequence[CitedOutlet], text: str) -> float:
     return max(from_text, min(0.9, 0.4 + 0.1 * len(cited))) if cited else from_text
 
 
+def sourcing_signal(
+    parts: Sequence[Part], cited: Sequence[CitedOutlet], text: str, weights: Weights
+) -> report_pb2.Signal:
+    """The signal of the parts; an outlet that does not exist caps it at the outlets'
+    sub-score, since invented sourcing is not offset by quotes elsewhere."""
+    head = []
+    missing = [c for c in cited if not c.domain]
+    if cited:
+        line = f"{len(cited)} cited source{'s' if len(cited) != 1 else ''} checked"
+        if missing:
+            line += f"; {len(missing)} name an outlet that does not exist: " + ", ".join(
+                quote(c.outlet, 40) for c in missing
+            )
+        head.append(line + ".")
+    signal = compose(
+        KIND, parts, weights.parts["sourcing"], sourcing_confidence(cited, text), head=head
+    )
+    outlets = next((p for p in parts if p.name == "outlets" and p.available), None)
+    if missing and outlets is not None and outlets.score < signal.score:
+        signal.score = round(outlets.score, 1)
+    return signal
+
+
 def sourcing(
     article: article_pb2.Article,
     checks: Sequence[matcher_pb2.CitationCheck],
@@ -227,21 +253,5 @@ def sourcing(
     weights: Weights | None = None,
 ) -> report_pb2.Signal:
     """The sourcing signal from the article's citations, their checks, links and text."""
-    weights = weights or default_weights()
     parts, cited = sourcing_parts(article, checks, store, outlets)
-    head = ""
-    if cited:
-        missing = [c for c in cited if not c.domain]
-        head = f"{len(cited)} cited source{'s' if len(cited) != 1 else ''} checked"
-        if missing:
-            head += f"; {len(missing)} name an outlet that does not exist: " + ", ".join(
-                quote(c.outlet, 40) for c in missing
-            )
-        head += "."
-    return compose(
-        KIND,
-        parts,
-        weights.parts["sourcing"],
-        sourcing_confidence(cited, article.text),
-        head=[head] if head else [],
-    )
+    return sourcing_signal(parts, cited, article.text, weights or default_weights())
