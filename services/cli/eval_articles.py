@@ -23,8 +23,8 @@ import math
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer

@@ -15,11 +15,14 @@ import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from services.common.errors import CredenceError, invalid_argument
+
+if TYPE_CHECKING:
+    from services.scorer.fitting import Figures
 
 DATA_FOLDER = "fakespeak_eng"
 METRICS_NAME = "article_weights.metrics.json"
@@ -35,6 +38,21 @@ def publishers(folder: Path) -> dict[str, str]:
         if not reader.fieldnames or not {"id", "original_source"} <= set(reader.fieldnames):
             raise invalid_argument("--data", f"{path} needs the columns id,original_source")
         return {row["id"]: row["original_source"].strip().lower() or row["id"] for row in reader}
+
+
+def summary(figures: Figures) -> str:
+    """The fit's headline figures, one per line."""
+    lines = [
+        f"{figures.n} articles ({figures.reliable} reliable) from {figures.publishers} publishers",
+        f"report score, {len(figures.fold_aucs)}-fold CV grouped by publisher: ROC AUC "
+        f"{figures.grouped_cv_auc:.3f} (folds {', '.join(f'{a:.3f}' for a in figures.fold_aucs)})",
+        f"  publisher-matched subset ({figures.matched_n} articles of the "
+        f"{figures.matched_publishers} publishers with both labels): {figures.matched_auc:.3f}",
+        f"  with the weights before this fit (in-sample): {figures.before_auc:.3f}",
+    ]
+    lines += [f"  {name:<28} {auc:.3f}" for name, auc in figures.signal_aucs.items()]
+    lines += [f"  {name:<28} {auc:.3f}" for name, auc in figures.part_aucs.items()]
+    return "\n".join(lines)
 
 
 def fit_weights(
@@ -65,8 +83,9 @@ def fit_weights(
     for i, path in enumerate(files, start=1):
         if path.stem not in labels:
             continue
-        case = fitting.Case(path.stem, labels[path.stem], groups.get(path.stem, path.stem),
-                            score_request(path))
+        case = fitting.Case(
+            path.stem, labels[path.stem], groups.get(path.stem, path.stem), score_request(path)
+        )
         rows.append(fitting.read_case(scorer, case))
         if i % 50 == 0:
             print(f"{i}/{len(files)} read", file=sys.stderr)
@@ -80,6 +99,7 @@ def fit_weights(
         "weights": {"signals": weights.signals, "parts": weights.parts},
     }
     print(json.dumps(report, indent=2))
+    print(summary(figures))
     if dry_run:
         return
     note = (

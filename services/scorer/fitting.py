@@ -200,14 +200,10 @@ def measure(rows: Sequence[Scored], base: Weights) -> Figures:
         by_publisher.setdefault(r.case.publisher, set()).add(r.case.label)
     mixed = {p for p, seen in by_publisher.items() if len(seen) == 2}
     matched = [i for i, r in enumerate(rows) if r.case.publisher in mixed]
-    part_aucs = {
-        f"{s}.{p}": _auc([r.column(s, p) for r in rows], labels) for s, p in COLUMNS
-    }
+    part_aucs = {f"{s}.{p}": _auc([r.column(s, p) for r in rows], labels) for s, p in COLUMNS}
     signal_aucs = {}
     for signal in ("presentation", "sourcing"):
-        scores = [
-            _signal_score(r, signal, base) for r in rows
-        ]
+        scores = [_signal_score(r, signal, base) for r in rows]
         signal_aucs[signal] = _auc(scores, labels)
     signal_aucs["transparency"] = _auc(
         [_fixed_score(r, report_pb2.SIGNAL_KIND_TRANSPARENCY) for r in rows], labels
@@ -242,9 +238,7 @@ def write_weights(path: Path, weights: Weights, note: str) -> None:
     """Rewrites the fitted values of `path` in place, keeping its comments and layout."""
     text = path.read_text(encoding="utf-8")
     for name in FITTED:
-        text = re.sub(
-            rf"(?m)^(  {name}:) [0-9.]+$", rf"\g<1> {weights.signals[name]:.4f}", text
-        )
+        text = re.sub(rf"(?m)^(  {name}:) [0-9.]+$", rf"\g<1> {weights.signals[name]:.4f}", text)
     block = [f"# {line}" for line in note.splitlines()] + ["parts:"]
     for name in FITTED:
         block.append(f"  {name}:")
@@ -254,6 +248,10 @@ def write_weights(path: Path, weights: Weights, note: str) -> None:
     if pattern.search(text):
         text = pattern.sub(lambda _: parts_block, text)
     else:
-        text = text.replace("\n# A signal's effective weight", "\n" + parts_block + "\n# A signal's effective weight", 1)
+        text = text.replace(
+            "\n# A signal's effective weight",
+            "\n" + parts_block + "\n# A signal's effective weight",
+            1,
+        )
     path.write_text(text, encoding="utf-8")
     Weights.load(path)

@@ -181,7 +181,9 @@ def clickbait(title: str, reading: Reading) -> Part:
         return Part("clickbait", 50.0, (), available=False)
     p = reading.clickbait
     if p >= 0.5:
-        reason = f"The headline {quote(title)} reads like clickbait ({p:.0%} by the headline model)."
+        reason = (
+            f"The headline {quote(title)} reads like clickbait ({p:.0%} by the headline model)."
+        )
     else:
         reason = f"The headline reads like a news headline, not clickbait ({p:.0%})."
     return Part("clickbait", 100.0 * (1.0 - p), (reason,))
@@ -255,9 +257,7 @@ def presentation_signal(parts: Sequence[Part], text: str, weights: Weights) -> r
     return compose(KIND, parts, weights.parts["presentation"], confidence)
 
 
-def presentation(
-    article: article_pb2.Article, weights: Weights | None = None
-) -> report_pb2.Signal:
+def presentation(article: article_pb2.Article, weights: Weights | None = None) -> report_pb2.Signal:
     """The presentation signal from the headline and the text."""
     parts = presentation_parts(article)
     return presentation_signal(parts, article.text, weights or default_weights())

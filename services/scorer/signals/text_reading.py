@@ -38,26 +38,31 @@ _SENTENCE_END = re.compile(
 _QUOTE = re.compile(r"[\"\u201c]([^\"\u201c\u201d\n]{12,600})[\"\u201d]")
 _URL = re.compile(r"https?://[^\s)\]>\"]+")
 _NAME = r"(?:[A-Z][a-z]+\.?|[A-Z]\.)(?:[ \-](?:[A-Z][a-z'\u2019]+|[A-Z]\.|de|van|von|al|bin)){0,3}"
-_SAID = r"(?:said|says|told|stated|added|explained|noted|wrote|argued|testified|tweeted|announced|confirmed|warned)"
+_SAID = (
+    r"(?:said|says|told|stated|added|explained|noted|wrote|argued|testified|tweeted"
+    r"|announced|confirmed|warned)"
+)
 _NAMED = (
     re.compile(rf"\baccording to (?:the )?(?P<name>{_NAME})"),
     re.compile(rf"(?P<name>{_NAME}),? (?:{_SAID})\b"),
-    re.compile(rf"\b(?:{_SAID}) (?P<name>{_NAME})[,.]"),
+    re.compile(rf"\b(?:{_SAID}) (?:[a-z]+ ){{0,3}}(?P<name>{_NAME})[,.]"),
     re.compile(rf"(?P<name>{_NAME}), (?:a|an|the) [a-z][^,.;]{{3,80}}, (?:{_SAID})\b"),
 )
-_NOT_NAMES = frozenset(
+_NOT_NAME_WORDS = (
     "He She It They We I You This That These Those There Here The A An But And Or So "
     "Then When While If As Police Officials Sources Experts Critics Reports Some Many "
     "Others People Witnesses Authorities Scientists Researchers Analysts Observers "
-    "Insiders Residents Democrats Republicans Everyone Nobody Somebody".split()
+    "Insiders Residents Democrats Republicans Everyone Nobody Somebody"
 )
-_STOPWORDS = frozenset(
-    "the a an and or but of to in on at for with from by as is are was were be been has have "
-    "had this that these those it its their his her they them who what which why how when "
-    "will would could should can may might not no yes just now new says said after before "
-    "over under into about than more most very all any some out up down off here there "
-    "you your our we us he she him i my me do does did get got".split()
+_NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
+_STOPWORD_LIST = (
+    "the a an and or but of to in on at for with from by as is are was were be been has "
+    "have had this that these those it its their his her they them who what which why how "
+    "when will would could should can may might not no yes just now new says said after "
+    "before over under into about than more most very all any some out up down off here "
+    "there you your our we us he she him i my me do does did get got"
 )
+_STOPWORDS = frozenset(_STOPWORD_LIST.split())
 
 
 @dataclass(frozen=True)
@@ -162,9 +167,7 @@ def headline_terms(title: str, body: str) -> tuple[list[str], list[str]]:
     """The headline's content words and those of them the body never uses."""
     terms = list(
         dict.fromkeys(
-            w
-            for w in re.findall(r"[a-z][a-z'\-]{3,}", title.lower())
-            if w not in _STOPWORDS
+            w for w in re.findall(r"[a-z][a-z'\-]{3,}", title.lower()) if w not in _STOPWORDS
         )
     )
     body_stems = {_stem(w) for w in re.findall(r"[a-z][a-z'\-]{2,}", body.lower())}

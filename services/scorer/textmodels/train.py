@@ -88,9 +88,7 @@ def _best_c(train: Sequence[Labelled], valid: Sequence[Labelled]) -> tuple[float
 def train_clickbait(data_dir: Path) -> dict[str, object]:
     """Clickbait headlines: stratified split, AUC; shipped model fitted on all."""
     rows = datasets.clickbait(data_dir)
-    train, valid = train_test_split(
-        rows, test_size=0.2, random_state=SEED, stratify=_labels(rows)
-    )
+    train, valid = train_test_split(rows, test_size=0.2, random_state=SEED, stratify=_labels(rows))
     c, auc = _best_c(train, valid)
     fit(_texts(rows), _labels(rows), c).save(MODELS_DIR / CLICKBAIT)
     return {
@@ -136,7 +134,9 @@ def train_subjectivity(data_dir: Path) -> dict[str, object]:
         "C": c,
         "threshold": round(threshold, 3),
         "dev_2023": _macro(model, dev, threshold),
-        "test_2023_trained_on_train": _macro(model, datasets.subjectivity(data_dir, "test"), threshold),
+        "test_2023_trained_on_train": _macro(
+            model, datasets.subjectivity(data_dir, "test"), threshold
+        ),
     }
     shipped = fit(_texts(train) + _texts(dev), _labels(train) + _labels(dev), c)
     shipped.save(MODELS_DIR / SUBJECTIVITY)
@@ -166,12 +166,13 @@ def train_propaganda(data_dir: Path) -> dict[str, object]:
     dev_sentences, dev_windows, dev_spans = _propaganda_rows(dev)
     c, sentence_auc = _best_c(sentences, dev_sentences)
     span_c, span_auc = _best_c(windows, dev_windows)
-    technique = fit(
-        _texts(spans), [r.group for r in spans], 3.0, word_ngrams=2, char_ngrams=(0, 0)
-    )
+    technique = fit(_texts(spans), [r.group for r in spans], 3.0, word_ngrams=2, char_ngrams=(0, 0))
     accuracy = float(
         np.mean(
-            [p == r.group for p, r in zip(technique.best_class(_texts(dev_spans)), dev_spans, strict=True)]
+            [
+                p == r.group
+                for p, r in zip(technique.best_class(_texts(dev_spans)), dev_spans, strict=True)
+            ]
         )
     )
     every = list(train) + list(dev)
@@ -201,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, default=get_settings().data_dir)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    metrics = {
+    metrics: dict[str, object] = {
         "clickbait": train_clickbait(args.data_dir),
         "subjectivity": train_subjectivity(args.data_dir),
         "propaganda": train_propaganda(args.data_dir),
