@@ -19,12 +19,19 @@ pytestmark = pytest.mark.timeout(600)
 
 COLUMNS = ["id", "score", "source_reputation", "corroboration", "sourcing", "transparency"]
 PARTS = [
-    "wording",
+    "question_headline",
+    "loaded",
+    "sensational",
+    "insertions",
+    "unlabelled_opinion",
+    "capitals",
+    "exclamations",
     "clickbait",
     "subjectivity",
     "propaganda",
     "headline",
     "outlets",
+    "attributed",
     "named_sources",
     "anonymous",
     "quotes",

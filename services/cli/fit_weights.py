@@ -50,8 +50,8 @@ def summary(figures: Figures) -> str:
         f"{figures.matched_publishers} publishers with both labels): {figures.matched_auc:.3f}",
         f"  with the weights before this fit (in-sample): {figures.before_auc:.3f}",
     ]
-    lines += [f"  {name:<28} {auc:.3f}" for name, auc in figures.signal_aucs.items()]
-    lines += [f"  {name:<28} {auc:.3f}" for name, auc in figures.part_aucs.items()]
+    lines += [f"  {name:<34} {auc:.3f}" for name, auc in figures.signal_aucs.items()]
+    lines += [f"  {name:<34} {auc:.3f}" for name, auc in figures.part_aucs.items()]
     return "\n".join(lines)
 
 

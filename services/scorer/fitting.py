@@ -4,7 +4,8 @@ unknown site, and measures the fit honestly: 5-fold cross-validation grouped by 
 (no site in both training and validation), ROC AUC of the report score itself.
 
 The fit is a logistic regression on the parts' sub-scores with non-negative coefficients
-(a part may only ever raise the score of a more reliable-looking article) and an L2 penalty;
+(a part may only ever raise the score of a more reliable-looking article) and an L2 penalty
+(a part that never fires in the data keeps the mean weight of its signal's parts);
 a signal's weight is the sum of its parts' coefficients and each part's weight its own
 coefficient, so the report's weighted mean is the fitted linear score up to the other
 signals' constant share. Source reputation (an unknown site), corroboration (needs wire
@@ -124,11 +125,14 @@ def _matrix(rows: Sequence[Scored]) -> np.ndarray:
 
 
 def fit_coefficients(rows: Sequence[Scored]) -> np.ndarray:
-    """Non-negative logistic coefficients of the parts (per unit of 0..1 sub-score)."""
+    """Non-negative logistic coefficients of the parts (per unit of 0..1 sub-score). A part
+    that never varies in `rows` cannot be estimated: it gets the mean coefficient of its
+    signal's weighted parts instead of a zero that the data never asked for."""
     x = _matrix(rows)
     y = np.array([r.case.label for r in rows], dtype=float)
     mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
+    constant = scale == 0
+    scale[constant] = 1.0
     z = (x - mean) / scale
     positives = y.mean()
     sample = np.where(y == 1, 0.5 / positives, 0.5 / (1 - positives))
@@ -148,6 +152,9 @@ def fit_coefficients(rows: Sequence[Scored]) -> np.ndarray:
     bounds = [(0.0, None)] * x.shape[1] + [(None, None)]
     result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds)
     coef: np.ndarray = result.x[:-1] / scale
+    for i in np.flatnonzero(constant):
+        same = [j for j, (s, _) in enumerate(COLUMNS) if s == COLUMNS[i][0] and coef[j] > 0]
+        coef[i] = float(np.mean(coef[same])) if same else 0.0
     return coef
 
 

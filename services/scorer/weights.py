@@ -17,8 +17,28 @@ _LOGGER = logging.getLogger(__name__)
 WEIGHTS_PATH = Path(__file__).with_name("weights.yaml")
 SIGNAL_NAMES = ("source_reputation", "corroboration", "sourcing", "transparency", "presentation")
 PART_NAMES: dict[str, tuple[str, ...]] = {
-    "presentation": ("wording", "clickbait", "subjectivity", "propaganda", "headline"),
-    "sourcing": ("outlets", "named_sources", "anonymous", "quotes", "links", "diversity"),
+    "presentation": (
+        "question_headline",
+        "loaded",
+        "sensational",
+        "insertions",
+        "unlabelled_opinion",
+        "capitals",
+        "exclamations",
+        "clickbait",
+        "subjectivity",
+        "propaganda",
+        "headline",
+    ),
+    "sourcing": (
+        "outlets",
+        "attributed",
+        "named_sources",
+        "anonymous",
+        "quotes",
+        "links",
+        "diversity",
+    ),
 }
 
 

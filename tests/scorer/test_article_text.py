@@ -125,7 +125,7 @@ def _scored(label: int, publisher: str, quality: float, i: int) -> fitting.Score
         name: tuple(Part(p, 50.0, ("r",)) for p in fitting.PART_NAMES[name])
         for name in fitting.FITTED
     }
-    parts["presentation"] = (Part("wording", quality, ("r",)), *parts["presentation"][1:])
+    parts["presentation"] = (Part("question_headline", quality, ("r",)), *parts["presentation"][1:])
     parts["sourcing"] = (
         *parts["sourcing"][:2],
         Part("anonymous", 100 - quality, ("r",)),
@@ -143,7 +143,7 @@ def test_fit_is_non_negative_and_cross_validated_by_publisher(tmp_path: Path) ->
     coef = fitting.fit_coefficients(rows)
     assert (coef >= 0).all()
     named = dict(zip(fitting.COLUMNS, coef, strict=True))
-    assert named[("presentation", "wording")] > 0
+    assert named[("presentation", "question_headline")] > 0
     assert named[("sourcing", "anonymous")] == 0  # it points the wrong way: kept at zero
     base = Weights.load()
     figures = fitting.measure(rows, base)

@@ -1,8 +1,8 @@
 """Presentation: how the article says what it says, in parts (`parts.py`):
 
-- wording: a question headline, sensational or loaded words, editorial insertions inside
-  quotes ("[ Nonsense ]"), opinion not labelled as opinion, shouting in capitals and
-  exclamation marks each lower it, named with the words that triggered them;
+- wording, a part each: a question headline, loaded words, sensational words, editorial
+  insertions inside quotes ("[ Nonsense ]"), opinion not labelled as opinion, shouting in
+  capitals, exclamation marks; each named with the words that triggered it;
 - clickbait: how much the headline reads like clickbait (a learned headline model);
 - subjectivity: how much of the text is the writer's opinion (a learned sentence model);
 - propaganda: how much of the text uses propaganda techniques, with the spans found and
@@ -28,7 +28,6 @@ from services.scorer.weights import Weights, default_weights
 _LOGGER = logging.getLogger(__name__)
 
 KIND = report_pb2.SIGNAL_KIND_PRESENTATION
-BASE = 92.0
 QUESTION_HEADLINE = 20.0
 PER_SENSATIONAL, MAX_SENSATIONAL = 8.0, 24.0
 PER_LOADED, MAX_LOADED = 8.0, 32.0
@@ -37,6 +36,17 @@ UNLABELLED_OPINION = 15.0
 CAPS_HEADLINE = 10.0
 EXCLAMATIONS = 8.0
 MIN_OPINION_HITS = 3
+WORDING_COSTS = {
+    "question_headline": QUESTION_HEADLINE,
+    "loaded": MAX_LOADED,
+    "sensational": MAX_SENSATIONAL,
+    "insertions": MAX_INSERTION,
+    "unlabelled_opinion": UNLABELLED_OPINION,
+    "capitals": CAPS_HEADLINE,
+    "exclamations": EXCLAMATIONS,
+}
+"""Each wording part and the most its findings cost: a part's sub-score falls from 100 to
+0 as its findings' cost reaches that."""
 _BRACKETS = re.compile(r"\[\s*([^\]\n]{1,60}?)\s*\]")
 _CAPS_WORD = re.compile(r"\b[A-Z]{4,}\b")
 _QUESTION = re.compile(r"[^.!?\n]{12,}\?")
@@ -44,8 +54,9 @@ _QUESTION = re.compile(r"[^.!?\n]{12,}\?")
 
 @dataclass(frozen=True)
 class Finding:
-    """One presentation problem: its cost and its reason."""
+    """One presentation problem: its part, its cost (up to the part's most) and its reason."""
 
+    part: str
     cost: float
     reason: str
 
@@ -68,6 +79,7 @@ def question_headline(title: str) -> Finding | None:
     """A headline that asks instead of telling (Betteridge's law)."""
     if title.strip().endswith("?"):
         return Finding(
+            "question_headline",
             QUESTION_HEADLINE,
             f"The headline is a question ({quote(title)}), a form that insinuates a claim "
             "without stating it.",
@@ -81,11 +93,15 @@ def capitals_and_exclamations(title: str, text: str) -> list[Finding]:
     caps = _CAPS_WORD.findall(title)
     if caps:
         out.append(
-            Finding(CAPS_HEADLINE, f"The headline shouts in capitals ({', '.join(caps[:3])}).")
+            Finding(
+                "capitals",
+                CAPS_HEADLINE,
+                f"The headline shouts in capitals ({', '.join(caps[:3])}).",
+            )
         )
     marks = title.count("!") + text.count("!")
     if "!" in title or marks >= 3:
-        out.append(Finding(EXCLAMATIONS, f"Uses exclamation marks ({marks})."))
+        out.append(Finding("exclamations", EXCLAMATIONS, f"Uses exclamation marks ({marks})."))
     return out
 
 
@@ -97,7 +113,9 @@ def word_lists(title: str, text: str) -> list[Finding]:
         cost = min(MAX_SENSATIONAL, PER_SENSATIONAL * len(sensational))
         out.append(
             Finding(
-                cost, "Sensational wording: " + ", ".join(quote(w, 40) for w in sensational) + "."
+                "sensational",
+                cost,
+                "Sensational wording: " + ", ".join(quote(w, 40) for w in sensational) + ".",
             )
         )
     loaded = _hits("loaded", f"{title}\n{text}")
@@ -105,6 +123,7 @@ def word_lists(title: str, text: str) -> list[Finding]:
         cost = min(MAX_LOADED, PER_LOADED * len(loaded))
         out.append(
             Finding(
+                "loaded",
                 cost,
                 "Loaded language that takes a side instead of describing: "
                 + ", ".join(quote(w, 40) for w in loaded)
@@ -128,6 +147,7 @@ def editorial_insertions(text: str) -> Finding | None:
     cost = min(MAX_INSERTION, PER_INSERTION * len(found))
     shown = ", ".join(quote(f, 30) for f in dict.fromkeys(found))
     return Finding(
+        "insertions",
         cost,
         f"Inserts its own verdicts into quoted material ({shown}, {len(found)} times), "
         "mixing comment with the record.",
@@ -150,6 +170,7 @@ def unlabelled_opinion(article: article_pb2.Article) -> Finding | None:
         return None
     examples = [quote(m, 40) for m in markers[:3]] + [quote(q.strip(), 60) for q in questions[:2]]
     return Finding(
+        "unlabelled_opinion",
         UNLABELLED_OPINION,
         "Argues a point of view ("
         + "; ".join(examples)
@@ -158,8 +179,9 @@ def unlabelled_opinion(article: article_pb2.Article) -> Finding | None:
     )
 
 
-def wording(article: article_pb2.Article) -> Part:
-    """The lexicon's findings: question headline, loaded and sensational words, ..."""
+def wording(article: article_pb2.Article) -> list[Part]:
+    """The lexicon's findings, one part each: question headline, loaded and sensational
+    words, editorial insertions, unlabelled opinion, capitals, exclamation marks."""
     title, text = article.title, article.text
     findings = [
         f
@@ -167,12 +189,15 @@ def wording(article: article_pb2.Article) -> Part:
         if f
     ]
     findings += word_lists(title, text) + capitals_and_exclamations(title, text)
-    findings.sort(key=lambda f: f.cost, reverse=True)
-    reasons = [f.reason for f in findings] or [
-        "The headline states rather than asks, and the text uses no sensational or loaded "
-        "wording from the lexicon."
-    ]
-    return Part("wording", max(0.0, BASE - sum(f.cost for f in findings)), tuple(reasons))
+    by_part = {f.part: f for f in findings}
+    parts = []
+    for name, most in WORDING_COSTS.items():
+        found = by_part.get(name)
+        if found is None:
+            parts.append(Part(name, 100.0, ()))
+        else:
+            parts.append(Part(name, 100.0 * (1.0 - min(1.0, found.cost / most)), (found.reason,)))
+    return parts
 
 
 def clickbait(title: str, reading: Reading) -> Part:
@@ -190,24 +215,27 @@ def clickbait(title: str, reading: Reading) -> Part:
 
 
 def subjectivity(reading: Reading) -> Part:
-    """How much of the text the sentence model reads as the writer's opinion."""
-    if not reading.sentences:
+    """How much of the writer's own voice the sentence model reads as opinion."""
+    if not reading.own_sentences:
         return Part("subjectivity", 50.0, (), available=False)
     share = reading.subjective_mean
     if reading.subjective:
         examples = "; ".join(quote(f.sentence, 80) for f in reading.subjective[:2])
         reason = (
-            f"Much of the text reads as opinion rather than report ({share:.0%} of it by the "
-            f"sentence model), e.g. {examples}."
+            f"Much of what the writer states in their own voice reads as opinion rather than "
+            f"report ({share:.0%} by the sentence model), e.g. {examples}."
         )
     else:
-        reason = f"The text reads as report rather than opinion ({share:.0%} subjective)."
+        reason = (
+            f"What the writer states in their own voice reads as report rather than opinion "
+            f"({share:.0%} subjective)."
+        )
     return Part("subjectivity", 100.0 * (1.0 - share), (reason,))
 
 
 def propaganda(reading: Reading) -> Part:
-    """Sentences using propaganda techniques, each with its span and technique."""
-    if not reading.sentences:
+    """The writer's own sentences that use propaganda techniques, with span and technique."""
+    if not reading.own_sentences:
         return Part("propaganda", 50.0, (), available=False)
     share = reading.propaganda_mean
     if reading.propaganda:
@@ -215,7 +243,8 @@ def propaganda(reading: Reading) -> Part:
             f"{quote(f.span, 60)} ({f.technique.lower()})" for f in reading.propaganda[:3]
         )
         reason = (
-            f"Uses propaganda techniques ({share:.0%} of sentences by the propaganda model): "
+            f"Uses propaganda techniques in its own voice ({share:.0%} of its own sentences by "
+            f"the propaganda model): "
             f"{spans}."
         )
     else:
@@ -243,7 +272,7 @@ def presentation_parts(article: article_pb2.Article) -> list[Part]:
     """Every part of the presentation signal."""
     reading = read(article.title, article.text, len(article.links))
     return [
-        wording(article),
+        *wording(article),
         clickbait(article.title, reading),
         subjectivity(reading),
         propaganda(reading),

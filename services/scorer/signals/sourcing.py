@@ -3,6 +3,8 @@
 - outlets: does each cited outlet exist, is it reputable, and did the matcher find the cited
   story? Citing an outlet that does not exist ("MNBC") is a finding in its own right and
   weighs heavily;
+- attributed: the share of sentences that quote or attribute what they say, against the
+  writer's own assertions;
 - named sources: statements attributed to people or bodies by name ("said Jane Doe");
 - anonymous: attributions to sources no reader can check ("sources said", "officials who
   declined to be named"), against the named ones;
@@ -195,7 +197,14 @@ def text_parts(reading: Reading) -> list[Part]:
     )
     anonymous_score = 100.0 * (count + 1) / (count + len(unnamed) + 1)
     readable = reading.sentences >= MIN_SENTENCES
+    reported = reading.sentences - reading.own_sentences
+    share = reported / reading.sentences if reading.sentences else 0.0
+    attributed_reason = (
+        f"{reported} of its {reading.sentences} sentences quote or attribute what they say "
+        f"({share:.0%}); the rest is the writer's own assertion."
+    )
     return [
+        Part("attributed", 100.0 * share, (attributed_reason,), readable),
         Part("named_sources", _saturating(count, 4.0), (named_reason,), readable),
         Part("anonymous", anonymous_score, (anonymous_reason,), readable),
         Part("quotes", _saturating(reading.quotes, 3.0), (quotes_reason,), readable),

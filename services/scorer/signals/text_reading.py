@@ -1,6 +1,7 @@
 """What the article's own words show, read once per article by the learned text models and
-a few patterns: how clickbait its headline reads, how much of it is opinion (subjective
-sentences), which sentences use propaganda techniques (with the spans found), who it names
+a few patterns: how clickbait its headline reads, how much of the writer's own voice (the
+sentences that quote or attribute nothing) is opinion (subjective sentences) and which of
+those sentences use propaganda techniques (with the spans found), who it names
 as its sources against how much it rests on anonymous ones, its direct quotes and links,
 and whether the body backs the headline's terms.
 
@@ -36,6 +37,9 @@ _SENTENCE_END = re.compile(
     r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d\u2019)]))\s+(?=[\"\u201c\u2018(]?[A-Z0-9])"
 )
 _QUOTE = re.compile(r"[\"\u201c]([^\"\u201c\u201d\n]{12,600})[\"\u201d]")
+_REPORTED = re.compile(
+    r"[\"\u201c\u201d]|\b(?:said|says|told|according to|wrote|tweeted|stated|reported)\b"
+)
 _URL = re.compile(r"https?://[^\s)\]>\"]+")
 _NAME = r"(?:[A-Z][a-z]+\.?|[A-Z]\.)(?:[ \-](?:[A-Z][a-z'\u2019]+|[A-Z]\.|de|van|von|al|bin)){0,3}"
 _SAID = (
@@ -81,6 +85,7 @@ class Reading:
     """Everything the text models and patterns found in one article."""
 
     sentences: int
+    own_sentences: int
     clickbait: float
     subjective_mean: float
     subjective: tuple[Flagged, ...]
@@ -174,10 +179,17 @@ def headline_terms(title: str, body: str) -> tuple[list[str], list[str]]:
     return terms, [t for t in terms if _stem(t) not in body_stems]
 
 
+def own_voice(found: list[str]) -> list[str]:
+    """The sentences in the writer's own voice: no quotation, no attribution ("said",
+    "according to"). Opinion or propaganda quoted from someone else is reporting."""
+    return [s for s in found if not _REPORTED.search(s)]
+
+
 @lru_cache(maxsize=16)
 def read(title: str, text: str, links: int = 0) -> Reading:
     """The article's reading (cached: the report and the evaluation share it)."""
-    found = sentences(text)
+    every = sentences(text)
+    found = own_voice(every)
     subj = model(SUBJECTIVITY).probability(found) if found else np.zeros(0)
     prop = model(PROPAGANDA).probability(found) if found else np.zeros(0)
     clickbait = float(model(CLICKBAIT).probability([title])[0]) if title.strip() else 0.0
@@ -189,7 +201,8 @@ def read(title: str, text: str, links: int = 0) -> Reading:
     terms, missing = headline_terms(title, text)
     quotes = [q for q in _QUOTE.findall(text) if len(q.split()) >= MIN_WORDS]
     return Reading(
-        sentences=len(found),
+        sentences=len(every),
+        own_sentences=len(found),
         clickbait=clickbait,
         subjective_mean=float(subj.mean()) if len(found) else 0.0,
         subjective=tuple(
