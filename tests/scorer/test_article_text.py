@@ -13,6 +13,7 @@ from credence.v1 import article_pb2, report_pb2, scoring_pb2
 from services.scorer import fitting
 from services.scorer.signals.parts import NOT_COUNTED, Part, compose
 from services.scorer.signals.presentation import presentation
+from services.scorer.signals.sourcing import text_parts
 from services.scorer.signals.text_reading import (
     anonymous,
     attributions,
@@ -75,6 +76,13 @@ def test_named_and_anonymous_sources() -> None:
         "people familiar with",
     ]
     assert attributions("He said it was fine. They told us so.") == ([], 0)
+
+
+def test_sourcing_text_parts_read_english_only() -> None:
+    reading = read("Council approves budget", REPORT)
+    english = {p.name: p.available for p in text_parts(reading)}
+    french = {p.name: p.available for p in text_parts(reading, english=False)}
+    assert all(english.values()) and not any(french.values())
 
 
 def test_headline_terms_the_body_never_uses() -> None:

@@ -11,6 +11,9 @@
 - quotes: direct quotations;
 - links: links (and written-out URLs) to the material the article rests on;
 - diversity: how many different named sources speak.
+
+The parts read from the text use English patterns: for an article in another language
+only the outlets count.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 
 from credence.v1 import article_pb2, matcher_pb2, report_pb2
 
+from services.common import languages
 from services.common.domains import registrable_domain
 from services.scorer.ratings import KnownOutlets, RatingsStore
 from services.scorer.signals.common import quote
@@ -162,8 +166,9 @@ def outlets_part(
     return Part("outlets", score, tuple(reasons), evidence=evidence), cited
 
 
-def text_parts(reading: Reading) -> list[Part]:
-    """The parts read from the text: named and anonymous sources, quotes, links, diversity."""
+def text_parts(reading: Reading, english: bool = True) -> list[Part]:
+    """The parts read from the text: named and anonymous sources, quotes, links, diversity
+    (unavailable for a text too short, or not in English: the patterns read English)."""
     named, count = reading.named_sources, reading.named_attributions
     unnamed = reading.anonymous
     shown = ", ".join(quote(n, 30) for n in named[:4])
@@ -196,7 +201,7 @@ def text_parts(reading: Reading) -> list[Part]:
         else "No named source speaks."
     )
     anonymous_score = 100.0 * (count + 1) / (count + len(unnamed) + 1)
-    readable = reading.sentences >= MIN_SENTENCES
+    readable = english and reading.sentences >= MIN_SENTENCES
     reported = reading.sentences - reading.own_sentences
     share = reported / reading.sentences if reading.sentences else 0.0
     attributed_reason = (
@@ -222,7 +227,8 @@ def sourcing_parts(
     """Every part of the sourcing signal, and the cited outlets behind the first."""
     outlet_part, cited = outlets_part(article, checks, store, outlets)
     reading = read(article.title, article.text, len(article.links))
-    return [outlet_part, *text_parts(reading)], cited
+    english = languages.has_models(article.language)
+    return [outlet_part, *text_parts(reading, english)], cited
 
 
 def sourcing_confidence(cited: Sequence[CitedOutlet], text: str) -> float:
