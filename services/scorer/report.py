@@ -143,9 +143,9 @@ class Scorer:
                 searches=request.searches,
                 article_domain=source.domain,
             ),
-            sourcing(article, request.citation_checks, self.store, self.outlets),
+            sourcing(article, request.citation_checks, self.store, self.outlets, self.weights),
             transparency(article, source.domain),
-            presentation(article),
+            presentation(article, self.weights),
         ]
         return language.for_language(computed, article.language)
 
