@@ -23,6 +23,7 @@ from services.scorer.signals.presentation import (
     unlabelled_opinion,
 )
 from services.scorer.signals.source_reputation import label_words
+from services.scorer.signals.sourcing import NONEXISTENT_OUTLET
 from services.scorer.signals.transparency import WIRE_DOMAINS
 
 YES = report_pb2.CRITERION_STATE_YES
@@ -111,7 +112,10 @@ def corroborated(inputs: Inputs) -> Verdict:
 def checkable_sources(inputs: Inputs) -> Verdict:
     """Does the article cite real outlets whose stories can be found?"""
     signal = inputs.signal(report_pb2.SIGNAL_KIND_SOURCING)
-    return _by_score(signal, "The article's citations were not checked.")
+    verdict = _by_score(signal, "The article's citations were not checked.")
+    if signal is not None and any(NONEXISTENT_OUTLET in reason for reason in signal.reasons):
+        return Verdict(NO, verdict.detail)
+    return verdict
 
 
 def _presentation_assessed(inputs: Inputs, what: str) -> Verdict | None:

@@ -8,6 +8,7 @@ from credence.v1 import article_pb2, evidence_pb2, report_pb2, scoring_pb2
 
 from services.scorer.criteria import CRITERIA, criteria
 from services.scorer.report import Scorer
+from services.scorer.signals.sourcing import NONEXISTENT_OUTLET
 from tests.scorer.conftest import ts
 
 YES = report_pb2.CRITERION_STATE_YES
@@ -89,6 +90,13 @@ def test_signal_scores_make_yes_no_and_unknown() -> None:
     assert _table(_report(sourcing=55), _article())["checkable_sources"][0] == UNKNOWN
     missing = _table(_report(), _article())
     assert missing["corroborated"][0] == UNKNOWN and missing["checkable_sources"][0] == UNKNOWN
+
+
+def test_citing_an_outlet_that_does_not_exist_is_no_whatever_the_score() -> None:
+    report = _report(sourcing=70)
+    report.signals[0].reasons[0] = f"3 cited sources checked; 1 {NONEXISTENT_OUTLET}: “MNBC”."
+    state, detail = _table(report, _article())["checkable_sources"]
+    assert state == NO and "MNBC" in detail
 
 
 def test_an_unavailable_signal_is_unknown_with_its_reason() -> None:

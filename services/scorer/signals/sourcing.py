@@ -237,6 +237,9 @@ def sourcing_confidence(cited: Sequence[CitedOutlet], text: str) -> float:
     return max(from_text, min(0.9, 0.4 + 0.1 * len(cited))) if cited else from_text
 
 
+NONEXISTENT_OUTLET = "name an outlet that does not exist"
+
+
 def sourcing_signal(
     parts: Sequence[Part], cited: Sequence[CitedOutlet], text: str, weights: Weights
 ) -> report_pb2.Signal:
@@ -247,7 +250,7 @@ def sourcing_signal(
     if cited:
         line = f"{len(cited)} cited source{'s' if len(cited) != 1 else ''} checked"
         if missing:
-            line += f"; {len(missing)} name an outlet that does not exist: " + ", ".join(
+            line += f"; {len(missing)} {NONEXISTENT_OUTLET}: " + ", ".join(
                 quote(c.outlet, 40) for c in missing
             )
         head.append(line + ".")
