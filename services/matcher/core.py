@@ -24,6 +24,7 @@ from services.matcher.index import WireIndex, open_index
 from services.matcher.outlets import OUTLET_ALIASES, canonical_outlet
 from services.matcher.same_event import SameEventJudge
 from services.matcher.stance import StanceModel, StancePrediction
+from services.matcher.stance_cache import StanceCache
 from services.matcher.stories import SearchHit, StoryRecord
 from services.matcher.textutil import content_tokens, sentences, tokens
 from services.matcher.threads import limit_native_threads
@@ -159,6 +160,7 @@ class Matcher:
         self.claims_model = claims_model or CheckWorthinessModel.load()
         self.stance_model = stance_model or StanceModel.load()
         self.same_event = SameEventJudge(self.stance_model)
+        self.stances = StanceCache(self.stance_model)
         if wire_search is None and settings.wire_search:
             wire_search = build_wire_search(
                 settings, store=self._store, known=self.index.get, pages=pages
@@ -292,7 +294,7 @@ class Matcher:
             sentence_index=candidate.index,
         )
         hits = self._same_event_hits(candidate.text, top_k, coverage)
-        predictions = self.stance_model.predict(candidate.text, [h.story.text for h in hits])
+        predictions = self.stances.predict(candidate.text, [h.story for h in hits])
         ranked = sorted(
             zip(hits, predictions, strict=True),
             key=lambda pair: (pair[1].label == "unrelated", -pair[0].score),
