@@ -267,7 +267,7 @@ class Settings(BaseSettings):
     status_targets: dict[str, str] = Field(
         default_factory=lambda: {
             "fetcher": "http://127.0.0.1:9101/metrics",
-            "matcher": "http://127.0.0.1:9102/metrics",
+            "matcher": "http://127.0.0.1:9106/metrics",
             "scorer": "http://127.0.0.1:9103/metrics",
             "worker": "http://127.0.0.1:9104/metrics",
             "gateway": "http://127.0.0.1:9105/metrics",
