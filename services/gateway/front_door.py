@@ -32,16 +32,37 @@ from services.scorer.weights import MODEL_VERSION
 _LOGGER = logging.getLogger(__name__)
 
 _DEADLINE_MARGIN_S = 0.15
-JobResult = tuple[reliability_pb2.GetReportResponse, bool]
+_CACHE_HITS = metrics.CACHE_REQUESTS.labels("hit")
+_CACHE_MISSES = metrics.CACHE_REQUESTS.labels("miss")
 BatchResponse = reliability_pb2.ScoreBatchResponse
 
 
-def _cached_record(raw: bytes) -> reliability_pb2.GetReportResponse:
-    report = report_pb2.Report()
-    report.ParseFromString(raw)
-    return reliability_pb2.GetReportResponse(
-        job=reliability_pb2.Job(state=reliability_pb2.JOB_STATE_DONE), report=report
-    )
+@dataclasses.dataclass(frozen=True)
+class _Outcome:
+    """What a scoring call found: a cached report's bytes, parsed once straight into the
+    answer (the cache hit builds no intermediate record), or the job's record."""
+
+    record: reliability_pb2.GetReportResponse | None = None
+    cached_report: bytes = b""
+
+    @property
+    def cached(self) -> bool:
+        return self.record is None
+
+    @property
+    def state(self) -> reliability_pb2.JobState.ValueType:
+        return reliability_pb2.JOB_STATE_DONE if self.record is None else self.record.job.state
+
+    def fill(self, job: reliability_pb2.Job, report: report_pb2.Report | None) -> None:
+        """Writes the job, and the report when `report` is given, into an answer's fields."""
+        if self.record is None:
+            job.state = reliability_pb2.JOB_STATE_DONE
+            if report is not None:
+                report.ParseFromString(self.cached_report)
+            return
+        job.CopyFrom(self.record.job)
+        if report is not None:
+            report.CopyFrom(self.record.report)
 
 
 def job_input(url: str, html: str = "", text: str = "") -> JobInput:
@@ -76,18 +97,20 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         self, request: reliability_pb2.ScoreUrlRequest, context: grpc.aio.ServicerContext
     ) -> reliability_pb2.ScoreUrlResponse:
         url = validation.score_url(request)
-        record, cached = await self._score(job_input(url), request.refresh, context)
-        return reliability_pb2.ScoreUrlResponse(job=record.job, report=record.report, cached=cached)
+        outcome = await self._score(job_input(url), request.refresh, context)
+        response = reliability_pb2.ScoreUrlResponse(cached=outcome.cached)
+        outcome.fill(response.job, response.report)
+        return response
 
     async def ScoreArticle(
         self, request: reliability_pb2.ScoreArticleRequest, context: grpc.aio.ServicerContext
     ) -> reliability_pb2.ScoreArticleResponse:
         url = validation.score_article(request, self._settings.max_body_bytes)
         job = job_input(url, request.html, request.text)
-        record, cached = await self._score(job, False, context)
-        return reliability_pb2.ScoreArticleResponse(
-            job=record.job, report=record.report, cached=cached
-        )
+        outcome = await self._score(job, False, context)
+        response = reliability_pb2.ScoreArticleResponse(cached=outcome.cached)
+        outcome.fill(response.job, response.report)
+        return response
 
     async def GetSourceRating(
         self, request: reliability_pb2.GetSourceRatingRequest, context: grpc.aio.ServicerContext
@@ -142,24 +165,24 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         self, item: reliability_pb2.ScoreBatchRequest, context: grpc.aio.ServicerContext
     ) -> BatchResponse:
         url = validation.batch_item(item, self._settings.max_body_bytes)
-        record, cached = await self._score(job_input(url, item.html, item.text), False, context)
-        answer = BatchResponse(item_id=item.item_id, job=record.job, cached=cached)
-        if record.job.state == reliability_pb2.JOB_STATE_DONE:
-            answer.report.CopyFrom(record.report)
-        elif record.job.state == reliability_pb2.JOB_STATE_FAILED:
-            answer.error_reason = record.job.error_reason or "JOB_FAILED"
-            answer.error_message = record.job.error_message
+        outcome = await self._score(job_input(url, item.html, item.text), False, context)
+        answer = BatchResponse(item_id=item.item_id, cached=outcome.cached)
+        done = outcome.state == reliability_pb2.JOB_STATE_DONE
+        outcome.fill(answer.job, answer.report if done else None)
+        if answer.job.state == reliability_pb2.JOB_STATE_FAILED:
+            answer.error_reason = answer.job.error_reason or "JOB_FAILED"
+            answer.error_message = answer.job.error_message
         return answer
 
     async def _score(
         self, job: JobInput, refresh: bool, context: grpc.aio.ServicerContext
-    ) -> JobResult:
+    ) -> _Outcome:
         if not refresh:
             raw = await self._cache.aget(job.cache_key)
             if raw is not None:
-                metrics.CACHE_REQUESTS.labels("hit").inc()
-                return _cached_record(raw), True
-        metrics.CACHE_REQUESTS.labels("miss").inc()
+                _CACHE_HITS.inc()
+                return _Outcome(cached_report=raw)
+        _CACHE_MISSES.inc()
         remaining = context.time_remaining() or 0.0
         job = dataclasses.replace(job, timeout_s=max(self._settings.job_timeout_s, remaining))
         job_id, _ = await self._start_or_join(job)
@@ -169,7 +192,7 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         record = await self._waiter.wait(job_id, self._wait_budget(context))
         if record is None:
             raise CredenceError(grpc.StatusCode.INTERNAL, "JOB_LOST", "the job record disappeared")
-        return record, False
+        return _Outcome(record)
 
     async def _start_or_join(self, job: JobInput) -> tuple[str, bool]:
         """One start per report key per process, the rest of the process joins it."""
