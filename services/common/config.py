@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     default_wait_s: float = Field(
         default=30.0, description="How long ScoreUrl waits when the caller sets no deadline."
     )
+    uncached_max_waiting: int = Field(
+        default=32,
+        ge=0,
+        description="Most callers one front-door process keeps waiting for uncached reports;"
+        " past it a caller's job is still started or joined, but it is answered at once with"
+        " the job to poll (as when its deadline passes), so waiting never crowds out cached"
+        " answers.",
+    )
     job_timeout_s: float = Field(
         default=60.0,
         description="Deadline of a whole job from its start (longer when the caller's deadline"

@@ -1,6 +1,7 @@
 """ReliabilityService, the public front door: validates requests, serves cached reports,
 starts or joins the one job computing a report (single flight), and waits for it up to the
-caller's deadline; past it, the caller gets the job id to poll with GetReport."""
+caller's deadline; past it, the caller gets the job id to poll with GetReport. At most
+`uncached_max_waiting` callers wait at once; the others get the job id at once."""
 
 from __future__ import annotations
 
@@ -90,6 +91,9 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         self._waiter = JobWaiter(records)
         self._starting: dict[str, asyncio.Task[tuple[str, bool]]] = {}
         self._batch_limits = BatchLimits(settings.batch_max_items, settings.batch_max_in_flight)
+        self._waiting = 0
+        self.answered_without_waiting = 0
+        """Uncached calls answered at once because `uncached_max_waiting` callers waited."""
         self.batch_peak = 0
         """The most items any ScoreBatch stream of this servicer held in flight."""
 
@@ -189,7 +193,15 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         caller = caller_var.get()
         if caller is not None:  # this key may now read the job (GetReport, WatchReport)
             await self._grants.grant(job_id, caller.record.key_id)
-        record = await self._waiter.wait(job_id, self._wait_budget(context))
+        if self._waiting >= self._settings.uncached_max_waiting:
+            self.answered_without_waiting += 1
+            record = await self._records.aget(job_id)
+        else:
+            self._waiting += 1
+            try:
+                record = await self._waiter.wait(job_id, self._wait_budget(context))
+            finally:
+                self._waiting -= 1
         if record is None:
             raise CredenceError(grpc.StatusCode.INTERNAL, "JOB_LOST", "the job record disappeared")
         return _Outcome(record)
