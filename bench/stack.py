@@ -69,15 +69,21 @@ class BenchStack:
     def cpu_seconds(self) -> float:
         """User + system CPU seconds used so far by every process of the stack (Redis
         aside), children included."""
-        total = 0.0
-        for procs in self._tree().values():
+        return sum(self.cpu_seconds_by_process().values())
+
+    def cpu_seconds_by_process(self) -> dict[str, float]:
+        """User + system CPU seconds used so far by each started process with its
+        descendants (matcher forks, Celery pool)."""
+        out: dict[str, float] = {}
+        for name, procs in self._tree().items():
+            out[name] = 0.0
             for proc in procs:
                 try:
                     times = proc.cpu_times()
                 except psutil.NoSuchProcess:
                     continue
-                total += times.user + times.system
-        return total
+                out[name] += times.user + times.system
+        return out
 
     def rss_mb(self) -> dict[str, float]:
         """Resident memory of each process, in MB (`name`, `name.1`... for descendants)."""
