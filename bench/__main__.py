@@ -311,7 +311,7 @@ def main() -> None:
         "--matcher-processes",
         type=int,
         default=MATCHER_PROCESSES,
-        help="matcher processes behind its port (CREDENCE_MATCHER_PROCESSES)",
+        help="matcher worker processes (CREDENCE_MATCHER_PROCESSES)",
     )
     parser.add_argument(
         "--matcher-sizes",

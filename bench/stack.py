@@ -29,7 +29,7 @@ from tests.support.processes import (
 
 SERVICES = GRPC_SERVICES
 MATCHER_PROCESSES = 2
-"""Matcher processes behind its port (`CREDENCE_MATCHER_PROCESSES`): one per core here."""
+"""Matcher worker processes (`CREDENCE_MATCHER_PROCESSES`): one per core here."""
 
 
 @dataclass
@@ -143,10 +143,8 @@ def bench_stack(
                 port = free_port()
                 stack.metrics_ports[name] = port
                 proc_env = {**env, "CREDENCE_METRICS_PORT": str(port)}
-                if name == "matcher":  # process i serves its metrics on port + i
+                if name == "matcher":
                     proc_env["CREDENCE_MATCHER_PROCESSES"] = str(matcher_processes)
-                    for i in range(1, matcher_processes):
-                        stack.metrics_ports[f"matcher{i}"] = port + i
                 stack.processes[name] = Process(
                     name, service_args(f"services.{name}"), proc_env, log_dir
                 )

@@ -149,8 +149,8 @@ class Settings(BaseSettings):
     matcher_processes: int = Field(
         default=1,
         ge=1,
-        description="Matcher processes serving one port (forked after the models load); "
-        "process i serves metrics on metrics_port + i.",
+        description="Matcher worker processes (forked after the models load) that run the"
+        " Match calls of the one process serving the port, each call in a free worker.",
     )
     nyt_api_key: str = Field(default="", description="NYT Article Search API key (optional).")
     nyt_queries: list[str] = Field(
@@ -275,7 +275,7 @@ class Settings(BaseSettings):
     status_targets: dict[str, str] = Field(
         default_factory=lambda: {
             "fetcher": "http://127.0.0.1:9101/metrics",
-            "matcher": "http://127.0.0.1:9106/metrics",
+            "matcher": "http://127.0.0.1:9102/metrics",
             "scorer": "http://127.0.0.1:9103/metrics",
             "worker": "http://127.0.0.1:9104/metrics",
             "gateway": "http://127.0.0.1:9105/metrics",
