@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum
 SAMPLE_URL := https://www.globalresearch.ca/kremlin-under-drone-attack-failed-attempt-assassinate-president-putin/5817979
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: lock install install-train demo test check run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance train-domain-estimate export-onnx train-relatedness index clean
+.PHONY: lock install install-train demo test check run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance train-domain-estimate train-presentation fit-weights export-onnx train-relatedness index clean
 
 install: $(STAMP)
 
@@ -119,6 +119,14 @@ train-stance: install-train
 
 train-domain-estimate: install
 	$(PY) -m services.scorer.ratings.train_estimate
+
+# The text models of the article signals (services/scorer/textmodels), a few minutes on 1 core.
+train-presentation: install
+	OMP_NUM_THREADS=1 $(PY) -m services.scorer.textmodels.train
+
+# The article signals' part weights in weights.yaml, fitted on ../shared/data/fakespeak_eng.
+fit-weights: install
+	OMP_NUM_THREADS=1 $(BIN)/credence fit-weights
 
 train-relatedness: install
 	$(PY) -m services.matcher.training.relatedness

@@ -10,8 +10,15 @@ synthetic 100,000-story wire index and measures:
   and with two workers under concurrent load;
 - the share of pipeline time spent in orchestration (queueing, Celery and gRPC hops, the
   front door's wait) rather than in the stages' own work (server-side RPC time);
-- CPU milliseconds per uncached article, summed over every process of the stack (psutil),
-  steadier than wall time on a shared machine, and the resident memory of each process.
+- CPU milliseconds per uncached article, summed over every process of the stack (psutil)
+  and by process, steadier than wall time on a shared machine, and the resident memory of
+  each process;
+- a bounded load run (bench/load.py: 100 clients, 5% uncached, 20 s): cached p50/p99 under
+  load and how many uncached requests finished within their 10 s deadline.
+
+Then, in one process, the Match stage's CPU per uncached article with the check-worthiness
+encoder float32 and as served (int8), alternating (bench/match_cpu.py); `--pipeline-only`
+stops there and merges its figures into the results file.
 
 Then, in-process and without the stack, the matcher's scaling (bench/matcher_scale.py):
 per-claim match latency at 10k, 100k and 1M indexed stories, ingest rate, index bytes per
@@ -47,9 +54,10 @@ import redis.asyncio as aioredis
 from credence.v1 import reliability_pb2, reliability_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from bench import bench_extract, index_quality, matcher_scale, pg_scale, wire_search
+from bench import bench_extract, index_quality, match_cpu, matcher_scale, pg_scale, wire_search
+from bench.load import run_load
 from bench.stack import MATCHER_PROCESSES, BenchStack, bench_stack
-from bench.stats import percentile, summary_ms
+from bench.stats import merge_results, percentile, summary_ms
 from bench.wire_index import ensure_index
 from services.common.config import get_settings
 from tests.support.pages import page_server
@@ -190,9 +198,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print("measuring the uncached pipeline ...", flush=True)
         await warm_up(stack, text)
         before = stack.stage_seconds()
-        cpu_before = stack.cpu_seconds()
+        cpu_before = stack.cpu_seconds_by_process()
         pipeline = await measure_pipeline(stack, text, args.articles)
-        cpu_used = stack.cpu_seconds() - cpu_before
+        cpu_after = stack.cpu_seconds_by_process()
+        cpu_by_process = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_after.items()}
+        cpu_used = sum(cpu_by_process.values())
         after = stack.stage_seconds()
         stage_work = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
         total = sum(pipeline)
@@ -206,6 +216,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             },
             orchestration_share=round(max(0.0, 1 - work / total), 3),
             cpu_ms_per_article=round(cpu_used / len(pipeline) * 1000, 1),
+            cpu_ms_per_article_by_process={
+                k: round(v / len(pipeline) * 1000, 1) for k, v in cpu_by_process.items()
+            },
             matcher_processes=stack.matcher_processes,
         )
 
@@ -219,6 +232,25 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             pipeline_articles_per_s_two_workers=round(two, 2),
             rss_mb=stack.rss_mb(),
         )
+        if args.load_seconds > 0:
+            print(f"bounded load: {args.load_clients} clients, mixed ...", flush=True)
+            load = await run_load(
+                stack.gateway_addr,
+                text,
+                clients=args.load_clients,
+                max_seconds=args.load_seconds,
+                uncached_share=0.05,
+            )
+            latency = load.to_dict()["latency"]
+            results.update(
+                load=load.to_dict(),
+                load_cached_p50_ms=latency["cached"]["p50_ms"],
+                load_cached_p99_ms=latency["cached"]["p99_ms"],
+                load_uncached_done=load.outcomes.get("uncached_done", 0),
+                load_uncached_requests=sum(
+                    n for k, n in load.outcomes.items() if k.startswith("uncached")
+                ),
+            )
     results["machine"] = {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
@@ -255,6 +287,13 @@ def print_table(results: dict[str, Any]) -> None:
     )
     print(_row("orchestration share of pipeline time", results["orchestration_share"]))
     print(_row("CPU per uncached article (all processes)", results["cpu_ms_per_article"], "ms"))
+    for name, ms in results["cpu_ms_per_article_by_process"].items():
+        print(_row(f"  CPU {name}", ms, "ms/article"))
+    if "load" in results:
+        print(_row("under load: cached p50", results["load_cached_p50_ms"], "ms"))
+        print(_row("under load: cached p99", results["load_cached_p99_ms"], "ms"))
+        done = f"{results['load_uncached_done']} of {results['load_uncached_requests']}"
+        print(_row("under load: uncached done within deadline", done))
     for name, mb in results["rss_mb"].items():
         print(_row(f"  RSS {name}", mb, "MB"))
     for stage, ms in results["stage_work_ms_per_article"].items():
@@ -272,7 +311,7 @@ def main() -> None:
         "--matcher-processes",
         type=int,
         default=MATCHER_PROCESSES,
-        help="matcher processes behind its port (CREDENCE_MATCHER_PROCESSES)",
+        help="matcher worker processes (CREDENCE_MATCHER_PROCESSES)",
     )
     parser.add_argument(
         "--matcher-sizes",
@@ -282,10 +321,24 @@ def main() -> None:
     parser.add_argument(
         "--extract-seconds", type=float, default=12.0, help="time per extraction measure"
     )
+    parser.add_argument(
+        "--load-seconds", type=float, default=20.0, help="bounded load run (0: skip it)"
+    )
+    parser.add_argument("--load-clients", type=int, default=100, help="load run's clients")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--pipeline-only",
+        action="store_true",
+        help="only the stack's figures and the Match stage's CPU, merged into --output",
+    )
     args = parser.parse_args()
     results = asyncio.run(run(args))
     print_table(results)
+    results.update(match_cpu.run())
+    match_cpu.print_table(results)
+    if args.pipeline_only:
+        merge_results(results, args.output, REPO)
+        return
     print("\nfetcher extraction ...", flush=True)
     results.update(asyncio.run(bench_extract.measure(args.extract_seconds)))
     bench_extract.print_table(results)

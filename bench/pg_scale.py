@@ -20,6 +20,7 @@ import json
 import multiprocessing
 import os
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -96,17 +97,30 @@ def _fresh_database(url: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def _distinct(stories: Iterable[StoryRecord]) -> Iterator[StoryRecord]:
+    """The stories whose URL and content hash were not seen before."""
+    urls: set[str] = set()
+    hashes: set[str] = set()
+    for story in stories:
+        if (story.url and story.url in urls) or story.content_hash in hashes:
+            continue
+        urls.add(story.url)
+        hashes.add(story.content_hash)
+        yield story
+
+
 def _copy_load(index: PostgresIndex, stories: list[StoryRecord] | Any) -> None:
     """COPY into the table with the full-text indexes dropped, then rebuilt: how a large
-    archive is loaded in one go (the synthetic stories are distinct by construction; the
-    ranking statistics are counted by the insert trigger, once for the whole COPY)."""
+    archive is loaded in one go (the ranking statistics are counted by the insert trigger,
+    once for the whole COPY). COPY has no ON CONFLICT, so the corpus's repeats (the same
+    Reuters story filed twice) are dropped here as `add` would."""
     with psycopg.connect(index.url, autocommit=True) as conn:
         conn.execute("DROP INDEX stories_tsv_idx, stories_title_tsv_idx")
         with conn.cursor() as cur:
             columns = sql.SQL(", ").join(sql.Identifier(c) for c in _COPY_COLUMNS)
             statement = sql.SQL("COPY stories ({}) FROM STDIN").format(columns)
             with cur.copy(statement) as copy:
-                for story in stories:
+                for story in _distinct(stories):
                     copy.write_row(
                         (
                             story.id,

@@ -29,7 +29,7 @@ from tests.support.processes import (
 
 SERVICES = GRPC_SERVICES
 MATCHER_PROCESSES = 2
-"""Matcher processes behind its port (`CREDENCE_MATCHER_PROCESSES`): one per core here."""
+"""Matcher worker processes (`CREDENCE_MATCHER_PROCESSES`): one per core here."""
 
 
 @dataclass
@@ -69,15 +69,21 @@ class BenchStack:
     def cpu_seconds(self) -> float:
         """User + system CPU seconds used so far by every process of the stack (Redis
         aside), children included."""
-        total = 0.0
-        for procs in self._tree().values():
+        return sum(self.cpu_seconds_by_process().values())
+
+    def cpu_seconds_by_process(self) -> dict[str, float]:
+        """User + system CPU seconds used so far by each started process with its
+        descendants (matcher forks, Celery pool)."""
+        out: dict[str, float] = {}
+        for name, procs in self._tree().items():
+            out[name] = 0.0
             for proc in procs:
                 try:
                     times = proc.cpu_times()
                 except psutil.NoSuchProcess:
                     continue
-                total += times.user + times.system
-        return total
+                out[name] += times.user + times.system
+        return out
 
     def rss_mb(self) -> dict[str, float]:
         """Resident memory of each process, in MB (`name`, `name.1`... for descendants)."""
@@ -137,10 +143,8 @@ def bench_stack(
                 port = free_port()
                 stack.metrics_ports[name] = port
                 proc_env = {**env, "CREDENCE_METRICS_PORT": str(port)}
-                if name == "matcher":  # process i serves its metrics on port + i
+                if name == "matcher":
                     proc_env["CREDENCE_MATCHER_PROCESSES"] = str(matcher_processes)
-                    for i in range(1, matcher_processes):
-                        stack.metrics_ports[f"matcher{i}"] = port + i
                 stack.processes[name] = Process(
                     name, service_args(f"services.{name}"), proc_env, log_dir
                 )

@@ -1,9 +1,10 @@
 // The extension's service worker: keeps the ratings list cached (fetched from the edge on
 // install, then refreshed on a schedule with chrome.alarms, ETag aware) and sets the toolbar
-// badge of each tab from it. Nothing is requested per page visit: look-ups are local.
+// badge of each tab from it, and answers the badge script's look-ups of the hosts a page links
+// to. Nothing is requested per page visit: look-ups are local.
 
 import { ALL_SITES, NEWS_SITES, SITES } from "./badges/sites.js";
-import { KINDS, LABELS, lookUp } from "./domain.js";
+import { KINDS, LABELS, lookUp, lookUpHost, normalHost } from "./domain.js";
 import { DEFAULTS, getRatings, getSettings } from "./settings.js";
 
 const REFRESH_ALARM = "refresh-ratings";
@@ -115,6 +116,20 @@ async function registerBadgeScripts() {
   return wanted.map((w) => w.id);
 }
 
+const MAX_HOSTS_PER_ASK = 10000;
+
+/** The ratings of the hosts a page's links lead to (as the badge script read them from the
+ * links): {host: {domain, score, label, lists, kind} or null}. The list stays here; a page
+ * gets only what it links to. */
+async function rateHosts(hosts) {
+  const known = await domains();
+  const ratings = {};
+  for (const host of hosts.slice(0, MAX_HOSTS_PER_ASK)) {
+    if (typeof host === "string") ratings[host] = lookUpHost(known, normalHost(host));
+  }
+  return ratings;
+}
+
 /** The source card of a domain (from a badge click): the popup page in a window of its own. */
 async function openSourceCard(domain) {
   const url = chrome.runtime.getURL(`popup.html?domain=${encodeURIComponent(domain)}`);
@@ -160,6 +175,10 @@ chrome.tabs.onActivated.addListener(async ({ tabId }) => {
 chrome.runtime.onMessage.addListener((message, _sender, reply) => {
   if (message && message.type === "refresh-ratings") {
     refreshRatings({ force: true }).then((count) => reply({ count }));
+    return true;
+  }
+  if (message && message.type === "rate-hosts" && Array.isArray(message.hosts)) {
+    rateHosts(message.hosts).then((ratings) => reply({ ratings }));
     return true;
   }
   if (message && message.type === "open-source-card" && typeof message.domain === "string") {

@@ -29,6 +29,33 @@ export function siteHost(url) {
   return normalHost(parsed.hostname);
 }
 
+/**
+ * The host of an absolute http(s) address, as written (not normalised): read from the string
+ * without building a URL object, for the badge script that looks at thousands of links. ""
+ * for other schemes and for IPv6 literals (never on a rating list).
+ */
+export function hrefHost(href) {
+  let start;
+  if (href.startsWith("https://")) start = 8;
+  else if (href.startsWith("http://")) start = 7;
+  else if (/^https?:\/\//i.test(href)) start = href.charAt(4) === ":" ? 7 : 8;
+  else return "";
+  let end = href.length;
+  for (let i = start; i < href.length; i += 1) {
+    const c = href.charCodeAt(i);
+    if (c === 47 || c === 63 || c === 35 || c === 92) {
+      end = i; // the first / ? # or \ ends the authority
+      break;
+    }
+  }
+  let host = href.slice(start, end);
+  const at = host.lastIndexOf("@");
+  if (at >= 0) host = host.slice(at + 1);
+  if (host.startsWith("[")) return "";
+  const colon = host.indexOf(":");
+  return colon >= 0 ? host.slice(0, colon) : host;
+}
+
 /** A host name, lower case, without "www.", "m." or "amp.". */
 export function normalHost(hostname) {
   let host = hostname.toLowerCase().replace(/\.$/, "");

@@ -17,7 +17,7 @@ const COVERAGE_POLL_MS = 2000;
 const COVERAGE_POLL_LIMIT_MS = 300000;
 const $ = (id) => document.getElementById(id);
 
-const state = { url: "", sourceRating: null, report: null, jobId: "" };
+const state = { url: "", report: null, jobId: "" };
 
 function el(tag, text, attrs = {}) {
   const node = document.createElement(tag);
@@ -87,7 +87,6 @@ async function showSource(domainOrUrl, subject) {
   if (!host) return;
   try {
     const { rating } = await call("GetSourceRating", { domain: host }, 10000);
-    state.sourceRating = rating || null;
     if (rating && rating.known) {
       $("site").textContent = rating.domain;
       if (!state.report) showGlance(rating.score, rating.label, rating.confidence, subject);
@@ -109,18 +108,30 @@ function showError(error) {
   $("error").textContent = error.reason ? `${error.message} (${error.reason})` : String(error.message || error);
 }
 
+/** The criteria table as the scorer filled it; a report made before the table existed says so. */
 function criteriaTable(report) {
+  const rows = criteria(report);
+  if (!rows.length) {
+    return el("p", "This report was made before the criteria table existed, so it has none.", {
+      id: "criteria-missing",
+      class: "muted",
+    });
+  }
   const table = el("table", undefined, { id: "criteria" });
   table.append(el("caption", "At a glance"));
+  const head = el("thead", undefined, { class: "sr-only" });
+  const headRow = el("tr");
+  headRow.append(el("th", "Criterion", { scope: "col" }), el("th", "Met?", { scope: "col" }));
+  head.append(headRow);
   const body = el("tbody");
-  for (const row of criteria(report, state.sourceRating)) {
+  for (const row of rows) {
     const tr = el("tr", undefined, { "data-criterion": row.id });
-    const th = el("th", row.name, { scope: "row" });
-    th.append(el("span", row.line, { class: "line" }));
+    const th = el("th", row.label, { scope: "row" });
+    th.append(el("span", row.detail, { class: "line" }));
     tr.append(th, el("td", row.verdict, { class: `verdict ${row.verdict}` }));
     body.append(tr);
   }
-  table.append(body);
+  table.append(head, body);
   return table;
 }
 
@@ -303,7 +314,10 @@ async function submitFeedback(event) {
     closeFeedback();
     $("feedback-status").textContent = "Thank you: your note was sent to the operators.";
   } catch (error) {
-    $("feedback-status").textContent = `Not sent: ${error.message}${error.reason ? ` (${error.reason})` : ""}`;
+    $("feedback-status").textContent =
+      error.reason === "FEEDBACK_RATE_LIMITED"
+        ? "Not sent: you have sent several notes in a short time; try again in a minute (your note is kept)."
+        : `Not sent: ${error.message}${error.reason ? ` (${error.reason})` : ""}`;
   } finally {
     $("feedback-send").disabled = false;
   }

@@ -20,6 +20,7 @@ _SERVICE_KEYS = {
     "depends_on",
     "healthcheck",
     "restart",
+    "cpu_shares",
 }
 
 

@@ -18,6 +18,26 @@ from tests.test_cli import credence
 pytestmark = pytest.mark.timeout(600)
 
 COLUMNS = ["id", "score", "source_reputation", "corroboration", "sourcing", "transparency"]
+PARTS = [
+    "question_headline",
+    "loaded",
+    "sensational",
+    "insertions",
+    "unlabelled_opinion",
+    "capitals",
+    "exclamations",
+    "clickbait",
+    "subjectivity",
+    "propaganda",
+    "headline",
+    "outlets",
+    "attributed",
+    "named_sources",
+    "anonymous",
+    "quotes",
+    "links",
+    "diversity",
+]
 
 
 def _labelled_folder(data_dir: Path, into: Path, per_class: int = 2) -> dict[str, str]:
@@ -52,7 +72,7 @@ def test_eval_articles_writes_scores_and_aucs(data_dir: Path, tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     with out.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
-        assert reader.fieldnames == [*COLUMNS, "presentation"]
+        assert reader.fieldnames == [*COLUMNS, "presentation", *PARTS]
         rows = list(reader)
     assert {r["id"] for r in rows} == set(labels)
     for row in rows:
@@ -60,7 +80,11 @@ def test_eval_articles_writes_scores_and_aucs(data_dir: Path, tmp_path: Path) ->
         # As from an unknown site: the source's reputation is the neutral prior.
         assert row["source_reputation"] in ("", "50.0")
     assert "ROC AUC on 4 labelled articles (2 reliable)" in result.stdout
-    assert "presentation" in result.stdout
+    for column in ("presentation", *PARTS):
+        assert f"  {column} " in result.stdout
+    for row in rows:
+        for part in ("clickbait", "subjectivity", "propaganda"):
+            assert 0 <= float(row[part]) <= 100
 
 
 def test_eval_articles_bad_folder(tmp_path: Path) -> None:

@@ -66,3 +66,5 @@ _.data_location  # services/matcher/training/export_onnx.py
 probability  # services/matcher/relatedness.py
 shared_entities  # services/matcher/relatedness.py
 _.select  # services/matcher/training/relatedness_data.py
+_.optimized_model_filepath  # services/matcher/quantize.py
+_.answered_without_waiting  # services/gateway/front_door.py (read by tests)

@@ -1,30 +1,35 @@
 // The pages badges are shown on: search results, social feeds, and (when the reader turns it
 // on) any news site's own links. Each site says where its result links are and how to read
-// the real destination of a link the site wraps in a redirect (`target`; without it, the
-// link's own host is used). Options asks for a site's host
-// permission when the reader turns it on; the service worker registers the content script
-// for the sites turned on and permitted.
+// the real destination of a link the site wraps in a redirect (`target(link, href)`, the
+// address to look up; without it, the link's own address is used). Options asks for a site's
+// host permission when the reader turns it on; the service worker registers the content
+// script for the sites turned on and permitted.
 
-/** The destination of a redirect link in the query parameter `name`, else the link itself. */
-function unwrap(link, name) {
-  try {
-    const url = new URL(link.href);
-    const inner = url.searchParams.get(name);
-    return inner && /^https?:/i.test(inner) ? inner : link.href;
-  } catch {
-    return "";
+import { hrefHost } from "../domain.js";
+
+/** The destination of a redirect link in the query parameter `name`, else the link itself.
+ * Read from the address string: no URL object per link. */
+function unwrap(href, name) {
+  const query = href.indexOf("?");
+  if (query < 0) return href;
+  const hash = href.indexOf("#", query);
+  const key = `${name}=`;
+  for (const part of href.slice(query + 1, hash < 0 ? undefined : hash).split("&")) {
+    if (!part.startsWith(key)) continue;
+    let inner;
+    try {
+      inner = decodeURIComponent(part.slice(key.length).replaceAll("+", " "));
+    } catch {
+      return "";
+    }
+    return /^https?:\/\//i.test(inner) ? inner : href;
   }
+  return href;
 }
 
 /** X shows a t.co link with the destination's address as its text ("reuters.com/world/…"). */
-function shownAddress(link) {
-  let host = "";
-  try {
-    host = new URL(link.href).hostname;
-  } catch {
-    return "";
-  }
-  if (host !== "t.co") return link.href;
+function shownAddress(link, href) {
+  if (hrefHost(href) !== "t.co") return href;
   const text = (link.textContent || "").trim().replace(/…$/, "").replace(/^https?:\/\//, "");
   return /^[a-z0-9-]+(\.[a-z0-9-]+)+(\/|$)/i.test(text) ? `https://${text}` : "";
 }
@@ -36,7 +41,7 @@ export const SITES = [
     matches: ["*://www.google.com/*", "*://www.google.co.uk/*", "*://www.google.ca/*", "*://www.google.com.au/*"],
     hosts: /^www\.google\.(com|co\.uk|ca|com\.au)$/,
     links: "#rso a[href]:has(h3)",
-    target: (link) => unwrap(link, "q"),
+    target: (link, href) => unwrap(href, "q"),
   },
   {
     id: "bing",
@@ -51,7 +56,7 @@ export const SITES = [
     matches: ["*://duckduckgo.com/*", "*://html.duckduckgo.com/*"],
     hosts: /^(html\.)?duckduckgo\.com$/,
     links: "a[data-testid='result-title-a'][href], a.result__a[href]",
-    target: (link) => unwrap(link, "uddg"),
+    target: (link, href) => unwrap(href, "uddg"),
   },
   {
     id: "reddit",
@@ -74,7 +79,7 @@ export const SITES = [
     matches: ["*://www.facebook.com/*"],
     hosts: /^www\.facebook\.com$/,
     links: "[role='feed'] a[href], [role='article'] a[href]",
-    target: (link) => unwrap(link, "u"),
+    target: (link, href) => unwrap(href, "u"),
   },
   {
     id: "bluesky",

@@ -3,10 +3,17 @@ unknown site, through the embedded pipeline, and measures the article-level judg
 
 The folder holds `<id>.txt` files (the title on the first line, a blank line, then the
 body) and optionally `labels.csv` (`id,label`, 1 = reliable; other columns are ignored).
-The output CSV has `id,score` and one column per signal (empty when the signal was not
-available); with labels, the ROC AUC of the score and of each signal is printed. No URL
+The output CSV has `id,score`, one column per signal and one per part of the presentation
+and sourcing signals (clickbait, subjectivity, propaganda, named sources, ...; empty when
+not available); with labels, the ROC AUC of the score and of each column is printed. No URL
 reputation can help (every article is on `unknown.invalid`) and nothing is fetched: the
 text is given, and on-demand wire search is switched off for the run.
+
+The stages run in this process one after the other, with every model loaded once, as the
+embedded pipeline runs them: extract, then score. The match stage (claims and their wire
+evidence) runs only with `--match`: without wire search it finds no evidence, so
+corroboration is unavailable either way, and its claim model is most of the time an article
+takes. `credence fit-weights` builds its requests the same way.
 """
 
 from __future__ import annotations
@@ -16,16 +23,21 @@ import math
 import os
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from credence.v1 import report_pb2
+from credence.v1 import fetcher_pb2, matcher_pb2, report_pb2, scoring_pb2
 
 from services.common.errors import CredenceError, invalid_argument
 
+if TYPE_CHECKING:
+    from services.pipeline.stages import LocalStages
+    from services.scorer.report import Scorer
+
 UNKNOWN_SITE = "https://unknown.invalid/"
-JOB_TIMEOUT_S = 600
+STAGE_TIMEOUT_S = 600
 SIGNAL_COLUMNS: dict[int, str] = {
     report_pb2.SIGNAL_KIND_SOURCE_REPUTATION: "source_reputation",
     report_pb2.SIGNAL_KIND_CORROBORATION: "corroboration",
@@ -33,12 +45,33 @@ SIGNAL_COLUMNS: dict[int, str] = {
     report_pb2.SIGNAL_KIND_TRANSPARENCY: "transparency",
     report_pb2.SIGNAL_KIND_PRESENTATION: "presentation",
 }
+PART_COLUMNS = (
+    "question_headline",
+    "loaded",
+    "sensational",
+    "insertions",
+    "unlabelled_opinion",
+    "capitals",
+    "exclamations",
+    "clickbait",
+    "subjectivity",
+    "propaganda",
+    "headline",
+    "outlets",
+    "attributed",
+    "named_sources",
+    "anonymous",
+    "quotes",
+    "links",
+    "diversity",
+)
+COLUMNS = (*SIGNAL_COLUMNS.values(), *PART_COLUMNS)
 
 
 @dataclass(frozen=True)
 class ArticleRow:
-    """One scored article: its score and each signal's sub-score (None when unavailable);
-    no score when the article could not be scored."""
+    """One scored article: its score and each signal's and part's sub-score (None when
+    unavailable); no score when the article could not be scored."""
 
     article_id: str
     score: float | None
@@ -73,17 +106,65 @@ def article_files(folder: Path) -> list[Path]:
     return files
 
 
-def score_article(path: Path) -> ArticleRow:
-    """The article's report, scored in this process as from an unknown site."""
-    from services.cli.main import _score_embedded
+@lru_cache(maxsize=1)
+def _stages() -> LocalStages:
+    from services.common.config import get_settings
+    from services.pipeline.stages import LocalStages
 
+    return LocalStages(get_settings())
+
+
+@lru_cache(maxsize=1)
+def _scorer() -> Scorer:
+    from services.common.config import get_settings
+    from services.scorer.ratings import RatingsStore
+    from services.scorer.report import Scorer
+
+    return Scorer(RatingsStore.load(get_settings().data_dir))
+
+
+def score_request(path: Path, with_match: bool = False) -> scoring_pb2.ScoreRequest:
+    """The article's score request, as from an unknown site: extracted (and matched when
+    asked) in this process as the embedded pipeline does."""
     text = path.read_text(encoding="utf-8", errors="replace")
-    report = _score_embedded(UNKNOWN_SITE + path.stem, "", text)
-    signals: dict[str, float | None] = dict.fromkeys(SIGNAL_COLUMNS.values())
+    stages = _stages()
+    extract = fetcher_pb2.ExtractRequest(url=UNKNOWN_SITE + path.stem, text=text)
+    article = stages.extract(extract, STAGE_TIMEOUT_S).article
+    request = scoring_pb2.ScoreRequest(article=article, match_available=False)
+    if not with_match:
+        return request
+    match = stages.match(matcher_pb2.MatchRequest(article=article), STAGE_TIMEOUT_S)
+    if match.ByteSize():
+        request.claims.extend(match.claims)
+        request.citation_checks.extend(match.citation_checks)
+        request.searches.extend(match.searches)
+        request.coverage.extend(match.coverage)
+        request.search_pending = match.search_pending
+        request.match_available = True
+    return request
+
+
+def score_article(path: Path, with_match: bool = False) -> ArticleRow:
+    """The article's report and its parts, scored in this process as from an unknown site."""
+    from services.scorer.signals.presentation import presentation_parts
+    from services.scorer.signals.sourcing import sourcing_parts
+
+    request = score_request(path, with_match)
+    scorer = _scorer()
+    report = scorer.score(request).report
+    values: dict[str, float | None] = dict.fromkeys(COLUMNS)
     for signal in report.signals:
         if signal.available and signal.kind in SIGNAL_COLUMNS:
-            signals[SIGNAL_COLUMNS[signal.kind]] = signal.score
-    return ArticleRow(path.stem, report.score, signals)
+            values[SIGNAL_COLUMNS[signal.kind]] = signal.score
+    if values["presentation"] is not None:
+        for part in presentation_parts(request.article):
+            values[part.name] = part.score if part.available else None
+    parts, _ = sourcing_parts(
+        request.article, request.citation_checks, scorer.store, scorer.outlets
+    )
+    for part in parts:
+        values[part.name] = part.score if part.available else None
+    return ArticleRow(path.stem, report.score, values)
 
 
 def roc_auc(values: list[float | None], labels: list[int]) -> tuple[float, int]:
@@ -102,7 +183,7 @@ def write_rows(rows: list[ArticleRow], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["id", "score", *SIGNAL_COLUMNS.values()])
+        writer.writerow(["id", "score", *COLUMNS])
         for row in rows:
             cells = ["" if v is None else f"{v:.1f}" for v in [row.score, *row.signals.values()]]
             writer.writerow([row.article_id, *cells])
@@ -111,11 +192,12 @@ def write_rows(rows: list[ArticleRow], out: Path) -> None:
 def eval_articles(
     folder: Annotated[Path, typer.Option("--in", help="Folder of <id>.txt (and labels.csv).")],
     out: Annotated[Path, typer.Option("--out", help="CSV to write: id,score,<signals>.")],
+    with_match: Annotated[
+        bool, typer.Option("--match", help="Also run the matcher (claims, corroboration).")
+    ] = False,
 ) -> None:
     """Score a folder of articles as from an unknown site; print ROC AUCs when labelled."""
     os.environ["CREDENCE_WIRE_SEARCH"] = "off"
-    # One article at a time on a busy machine: a long one must not fail for want of time.
-    os.environ.setdefault("CREDENCE_JOB_TIMEOUT_S", str(JOB_TIMEOUT_S))
     try:
         files = article_files(folder)
         labels = read_labels(folder)
@@ -125,10 +207,10 @@ def eval_articles(
     rows: list[ArticleRow] = []
     for i, path in enumerate(files, start=1):
         try:
-            rows.append(score_article(path))
+            rows.append(score_article(path, with_match))
         except CredenceError as error:
             typer.echo(f"{path.name}: not scored: {error.reason}: {error.message}", err=True)
-            rows.append(ArticleRow(path.stem, None, dict.fromkeys(SIGNAL_COLUMNS.values())))
+            rows.append(ArticleRow(path.stem, None, dict.fromkeys(COLUMNS)))
         if i % 25 == 0:
             print(f"{i}/{len(files)} scored", file=sys.stderr)
     write_rows(rows, out)
@@ -142,7 +224,7 @@ def eval_articles(
     print(f"ROC AUC on {len(labelled)} labelled articles ({positives} reliable):")
     auc, n = roc_auc([r.score for r in labelled], truth)
     print(f"  score                {auc:.3f}  (n={n})")
-    for name in SIGNAL_COLUMNS.values():
+    for name in COLUMNS:
         auc, n = roc_auc([r.signals[name] for r in labelled], truth)
         print(f"  {name:<20} {auc:.3f}  (n={n})")
 

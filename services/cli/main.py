@@ -32,6 +32,7 @@ _SUBCOMMANDS = (
     "services.auth.cli",
     "services.cli.feedback",
     "services.cli.eval_articles",
+    "services.cli.fit_weights",
 )
 
 

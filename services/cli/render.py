@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from credence.v1 import report_pb2
 from google.protobuf import json_format
 from google.protobuf.message import Message
@@ -22,6 +24,11 @@ _SIGNALS = {
     report_pb2.SIGNAL_KIND_TRANSPARENCY: "Transparency",
     report_pb2.SIGNAL_KIND_PRESENTATION: "Presentation",
 }
+_STATES: dict[int, tuple[str, str]] = {
+    report_pb2.CRITERION_STATE_YES: ("yes", "green"),
+    report_pb2.CRITERION_STATE_NO: ("no", "red"),
+    report_pb2.CRITERION_STATE_UNKNOWN: ("unknown", "white"),
+}
 _MAX_EVIDENCE = 3
 _MAX_REASONS = 6
 _MAX_COVERAGE = 12
@@ -38,7 +45,8 @@ def to_json(message: Message) -> str:
 
 
 def print_report(report: report_pb2.Report, console: Console | None = None) -> None:
-    """Score, label, confidence, then each signal with its reasons and evidence."""
+    """Score, label, confidence, the criteria table, then each signal with its reasons and
+    evidence."""
     out = console or Console()
     name, colour = label_text(report.label)
     out.print(f"[bold]{escape(report.title or report.url)}[/bold]")
@@ -51,6 +59,7 @@ def print_report(report: report_pb2.Report, console: Console | None = None) -> N
         out.print(f"Language: {escape(report.language_name or report.language)}")
     if report.summary:
         out.print(escape(report.summary))
+    print_criteria(report.criteria, out)
     for signal in report.signals:
         title = _SIGNALS.get(signal.kind, "Signal")
         if not signal.available:
@@ -68,6 +77,20 @@ def print_report(report: report_pb2.Report, console: Console | None = None) -> N
             out.print(f"    ↳ {escape(link.title)} {escape(link.url)}")
     if report.HasField("coverage"):
         print_coverage(report.coverage, out)
+
+
+def print_criteria(criteria: Sequence[report_pb2.Criterion], out: Console) -> None:
+    """The criteria table: yes / no / unknown and the line that says why."""
+    if not criteria:
+        return
+    out.print("\n[bold]At a glance[/bold]")
+    width = max(len(c.label) for c in criteria)
+    for criterion in criteria:
+        word, colour = _STATES.get(criterion.state, ("unknown", "white"))
+        out.print(
+            f"  {escape(criterion.label).ljust(width)}  [bold {colour}]{word:<7}[/]"
+            f" {escape(criterion.detail)}"
+        )
 
 
 def print_coverage(coverage: report_pb2.Coverage, out: Console) -> None:

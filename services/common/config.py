@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     default_wait_s: float = Field(
         default=30.0, description="How long ScoreUrl waits when the caller sets no deadline."
     )
+    uncached_max_waiting: int = Field(
+        default=32,
+        ge=0,
+        description="Most callers one front-door process keeps waiting for uncached reports;"
+        " past it a caller's job is still started or joined, but it is answered at once with"
+        " the job to poll (as when its deadline passes), so waiting never crowds out cached"
+        " answers.",
+    )
     job_timeout_s: float = Field(
         default=60.0,
         description="Deadline of a whole job from its start (longer when the caller's deadline"
@@ -141,8 +149,8 @@ class Settings(BaseSettings):
     matcher_processes: int = Field(
         default=1,
         ge=1,
-        description="Matcher processes serving one port (forked after the models load); "
-        "process i serves metrics on metrics_port + i.",
+        description="Matcher worker processes (forked after the models load) that run the"
+        " Match calls of the one process serving the port, each call in a free worker.",
     )
     nyt_api_key: str = Field(default="", description="NYT Article Search API key (optional).")
     nyt_queries: list[str] = Field(

@@ -5,6 +5,7 @@ shutdown on SIGTERM/SIGINT (health NOT_SERVING, drain in-flight calls, stop)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import signal
@@ -66,6 +67,33 @@ def _is_abort(error: BaseException) -> bool:
     return isinstance(error, grpc.aio.AbortError) or type(error).__name__ == "AbortError"
 
 
+@dataclass(frozen=True)
+class _Series:
+    """One method's grpc_server_* series, looked up once: prometheus_client's `labels()`
+    costs tens of microseconds, several times a cached report's own work."""
+
+    started: Any
+    received: Any
+    sent: Any
+    handling: Any
+
+
+@functools.cache
+def _series(kind: str, service: str, method: str) -> _Series:
+    labels = (kind, service, method)
+    return _Series(
+        metrics.GRPC_STARTED.labels(*labels),
+        metrics.GRPC_MSG_RECEIVED.labels(*labels),
+        metrics.GRPC_MSG_SENT.labels(*labels),
+        metrics.GRPC_HANDLING.labels(*labels),
+    )
+
+
+@functools.cache
+def _handled(kind: str, service: str, method: str, code: str) -> Any:
+    return metrics.GRPC_HANDLED.labels(kind, service, method, code)
+
+
 @dataclass
 class _Call:
     """One RPC being served: its labels, ids and clock, and how it is counted and logged."""
@@ -81,22 +109,21 @@ class _Call:
     def begin(self) -> None:
         request_id_var.set(self.request_id)
         job_id_var.set(self.job_id)
-        metrics.GRPC_STARTED.labels(self.kind, self.service, self.method).inc()
+        _series(self.kind, self.service, self.method).started.inc()
         self.start = time.perf_counter()
 
     def received(self) -> None:
-        metrics.GRPC_MSG_RECEIVED.labels(self.kind, self.service, self.method).inc()
+        _series(self.kind, self.service, self.method).received.inc()
 
     def sent(self) -> None:
-        metrics.GRPC_MSG_SENT.labels(self.kind, self.service, self.method).inc()
+        _series(self.kind, self.service, self.method).sent.inc()
 
     def end(self, context: grpc.aio.ServicerContext) -> None:
         if self.code == "OK":
             self.code = _code_of(context)
         elapsed = time.perf_counter() - self.start
-        labels = (self.kind, self.service, self.method)
-        metrics.GRPC_HANDLED.labels(*labels, self.code).inc()
-        metrics.GRPC_HANDLING.labels(*labels).observe(elapsed)
+        _handled(self.kind, self.service, self.method, self.code).inc()
+        _series(self.kind, self.service, self.method).handling.observe(elapsed)
         _LOGGER.info(
             "%s/%s %s in %.1f ms",
             self.service,
@@ -303,12 +330,12 @@ async def run_until_signalled(
         from services.common.config import get_settings
 
         announce_s = get_settings().shutdown_announce_s
-    await server.start()
-    freeze_startup_objects()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    await server.start()
+    freeze_startup_objects()
     await stop.wait()
     await server.stop(grace, announce_s)
     _LOGGER.info("%s stopped", server.name)

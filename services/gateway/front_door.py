@@ -1,6 +1,7 @@
 """ReliabilityService, the public front door: validates requests, serves cached reports,
 starts or joins the one job computing a report (single flight), and waits for it up to the
-caller's deadline; past it, the caller gets the job id to poll with GetReport."""
+caller's deadline; past it, the caller gets the job id to poll with GetReport. At most
+`uncached_max_waiting` callers wait at once; the others get the job id at once."""
 
 from __future__ import annotations
 
@@ -32,16 +33,37 @@ from services.scorer.weights import MODEL_VERSION
 _LOGGER = logging.getLogger(__name__)
 
 _DEADLINE_MARGIN_S = 0.15
-JobResult = tuple[reliability_pb2.GetReportResponse, bool]
+_CACHE_HITS = metrics.CACHE_REQUESTS.labels("hit")
+_CACHE_MISSES = metrics.CACHE_REQUESTS.labels("miss")
 BatchResponse = reliability_pb2.ScoreBatchResponse
 
 
-def _cached_record(raw: bytes) -> reliability_pb2.GetReportResponse:
-    report = report_pb2.Report()
-    report.ParseFromString(raw)
-    return reliability_pb2.GetReportResponse(
-        job=reliability_pb2.Job(state=reliability_pb2.JOB_STATE_DONE), report=report
-    )
+@dataclasses.dataclass(frozen=True)
+class _Outcome:
+    """What a scoring call found: a cached report's bytes, parsed once straight into the
+    answer (the cache hit builds no intermediate record), or the job's record."""
+
+    record: reliability_pb2.GetReportResponse | None = None
+    cached_report: bytes = b""
+
+    @property
+    def cached(self) -> bool:
+        return self.record is None
+
+    @property
+    def state(self) -> reliability_pb2.JobState.ValueType:
+        return reliability_pb2.JOB_STATE_DONE if self.record is None else self.record.job.state
+
+    def fill(self, job: reliability_pb2.Job, report: report_pb2.Report | None) -> None:
+        """Writes the job, and the report when `report` is given, into an answer's fields."""
+        if self.record is None:
+            job.state = reliability_pb2.JOB_STATE_DONE
+            if report is not None:
+                report.ParseFromString(self.cached_report)
+            return
+        job.CopyFrom(self.record.job)
+        if report is not None:
+            report.CopyFrom(self.record.report)
 
 
 def job_input(url: str, html: str = "", text: str = "") -> JobInput:
@@ -69,6 +91,9 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         self._waiter = JobWaiter(records)
         self._starting: dict[str, asyncio.Task[tuple[str, bool]]] = {}
         self._batch_limits = BatchLimits(settings.batch_max_items, settings.batch_max_in_flight)
+        self._waiting = 0
+        self.answered_without_waiting = 0
+        """Uncached calls answered at once because `uncached_max_waiting` callers waited."""
         self.batch_peak = 0
         """The most items any ScoreBatch stream of this servicer held in flight."""
 
@@ -76,18 +101,20 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         self, request: reliability_pb2.ScoreUrlRequest, context: grpc.aio.ServicerContext
     ) -> reliability_pb2.ScoreUrlResponse:
         url = validation.score_url(request)
-        record, cached = await self._score(job_input(url), request.refresh, context)
-        return reliability_pb2.ScoreUrlResponse(job=record.job, report=record.report, cached=cached)
+        outcome = await self._score(job_input(url), request.refresh, context)
+        response = reliability_pb2.ScoreUrlResponse(cached=outcome.cached)
+        outcome.fill(response.job, response.report)
+        return response
 
     async def ScoreArticle(
         self, request: reliability_pb2.ScoreArticleRequest, context: grpc.aio.ServicerContext
     ) -> reliability_pb2.ScoreArticleResponse:
         url = validation.score_article(request, self._settings.max_body_bytes)
         job = job_input(url, request.html, request.text)
-        record, cached = await self._score(job, False, context)
-        return reliability_pb2.ScoreArticleResponse(
-            job=record.job, report=record.report, cached=cached
-        )
+        outcome = await self._score(job, False, context)
+        response = reliability_pb2.ScoreArticleResponse(cached=outcome.cached)
+        outcome.fill(response.job, response.report)
+        return response
 
     async def GetSourceRating(
         self, request: reliability_pb2.GetSourceRatingRequest, context: grpc.aio.ServicerContext
@@ -142,34 +169,42 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         self, item: reliability_pb2.ScoreBatchRequest, context: grpc.aio.ServicerContext
     ) -> BatchResponse:
         url = validation.batch_item(item, self._settings.max_body_bytes)
-        record, cached = await self._score(job_input(url, item.html, item.text), False, context)
-        answer = BatchResponse(item_id=item.item_id, job=record.job, cached=cached)
-        if record.job.state == reliability_pb2.JOB_STATE_DONE:
-            answer.report.CopyFrom(record.report)
-        elif record.job.state == reliability_pb2.JOB_STATE_FAILED:
-            answer.error_reason = record.job.error_reason or "JOB_FAILED"
-            answer.error_message = record.job.error_message
+        outcome = await self._score(job_input(url, item.html, item.text), False, context)
+        answer = BatchResponse(item_id=item.item_id, cached=outcome.cached)
+        done = outcome.state == reliability_pb2.JOB_STATE_DONE
+        outcome.fill(answer.job, answer.report if done else None)
+        if answer.job.state == reliability_pb2.JOB_STATE_FAILED:
+            answer.error_reason = answer.job.error_reason or "JOB_FAILED"
+            answer.error_message = answer.job.error_message
         return answer
 
     async def _score(
         self, job: JobInput, refresh: bool, context: grpc.aio.ServicerContext
-    ) -> JobResult:
+    ) -> _Outcome:
         if not refresh:
             raw = await self._cache.aget(job.cache_key)
             if raw is not None:
-                metrics.CACHE_REQUESTS.labels("hit").inc()
-                return _cached_record(raw), True
-        metrics.CACHE_REQUESTS.labels("miss").inc()
+                _CACHE_HITS.inc()
+                return _Outcome(cached_report=raw)
+        _CACHE_MISSES.inc()
         remaining = context.time_remaining() or 0.0
         job = dataclasses.replace(job, timeout_s=max(self._settings.job_timeout_s, remaining))
         job_id, _ = await self._start_or_join(job)
         caller = caller_var.get()
         if caller is not None:  # this key may now read the job (GetReport, WatchReport)
             await self._grants.grant(job_id, caller.record.key_id)
-        record = await self._waiter.wait(job_id, self._wait_budget(context))
+        if self._waiting >= self._settings.uncached_max_waiting:
+            self.answered_without_waiting += 1
+            record = await self._records.aget(job_id)
+        else:
+            self._waiting += 1
+            try:
+                record = await self._waiter.wait(job_id, self._wait_budget(context))
+            finally:
+                self._waiting -= 1
         if record is None:
             raise CredenceError(grpc.StatusCode.INTERNAL, "JOB_LOST", "the job record disappeared")
-        return record, False
+        return _Outcome(record)
 
     async def _start_or_join(self, job: JobInput) -> tuple[str, bool]:
         """One start per report key per process, the rest of the process joins it."""

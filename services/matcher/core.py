@@ -24,6 +24,7 @@ from services.matcher.index import WireIndex, open_index
 from services.matcher.outlets import OUTLET_ALIASES, canonical_outlet
 from services.matcher.same_event import SameEventJudge
 from services.matcher.stance import StanceModel, StancePrediction
+from services.matcher.stance_cache import StanceCache
 from services.matcher.stories import SearchHit, StoryRecord
 from services.matcher.textutil import content_tokens, sentences, tokens
 from services.matcher.threads import limit_native_threads
@@ -104,6 +105,12 @@ def on_topic(sentence: str, topic: set[str]) -> float:
     return min(1.0, len(set(content_tokens(sentence)) & topic) / 3)
 
 
+def topic_weight(sentence: str, topic: set[str]) -> float:
+    """What a candidate's check-worthiness is multiplied by to rank it: 0.4 off topic,
+    rising to 1 with three topic words."""
+    return 0.4 + 0.6 * on_topic(sentence, topic)
+
+
 def verdict_of(
     predictions: Sequence[StancePrediction], searched: bool = True
 ) -> evidence_pb2.Verdict.ValueType:
@@ -153,6 +160,7 @@ class Matcher:
         self.claims_model = claims_model or CheckWorthinessModel.load()
         self.stance_model = stance_model or StanceModel.load()
         self.same_event = SameEventJudge(self.stance_model)
+        self.stances = StanceCache(self.stance_model)
         if wire_search is None and settings.wire_search:
             wire_search = build_wire_search(
                 settings, store=self._store, known=self.index.get, pages=pages
@@ -237,24 +245,38 @@ class Matcher:
     ) -> list[_Candidate]:
         """The check-worthy sentences (above the model's threshold), the most check-worthy
         and on-topic first, cut at `max_claims` and returned in article order. `encoded`:
-        the article's sentences, whose vectors are computed once and shared."""
+        the article's sentences, whose vectors are computed once and shared.
+
+        A sentence's rank is its score times its topic weight, and a score is at most 1, so
+        the sentences are scored one topic weight at a time, highest first: once
+        `max_claims` sentences rank above the next weight, no sentence left can enter and
+        those are never encoded. The result is the same as scoring every sentence."""
         pool = [(i, s) for i, s in enumerate(sents) if is_candidate(s)]
         if not pool:
             return []
+        topic = topic_words(title, sents)
+        by_weight: dict[float, list[tuple[int, str]]] = {}
+        for i, s in pool:
+            by_weight.setdefault(topic_weight(s, topic), []).append((i, s))
         encoder = self.claims_model.encoder
-        vectors = None
         if encoder is not None:
             encoded = encoded or EncodedArticle(sents)
-            vectors = encoded.vectors(encoder, [i for i, _ in pool])
-        scores = self.claims_model.scores([s for _, s in pool], vectors)
-        topic = topic_words(title, sents)
-        chosen = [
-            _Candidate(i, s, float(score))
-            for (i, s), score in zip(pool, scores, strict=True)
-            if score >= self.claims_model.threshold
-        ]
-        chosen.sort(key=lambda c: -c.score * (0.4 + 0.6 * on_topic(c.text, topic)))
-        return sorted(chosen[:max_claims], key=lambda c: c.index)
+        chosen: list[tuple[float, _Candidate]] = []
+        for weight in sorted(by_weight, reverse=True):
+            if len(chosen) >= max_claims and chosen[max_claims - 1][0] > weight:
+                break
+            group = by_weight[weight]
+            vectors = None
+            if encoder is not None and encoded is not None:
+                vectors = encoded.vectors(encoder, [i for i, _ in group])
+            scores = self.claims_model.scores([s for _, s in group], vectors)
+            chosen.extend(
+                (float(score) * weight, _Candidate(i, s, float(score)))
+                for (i, s), score in zip(group, scores, strict=True)
+                if score >= self.claims_model.threshold
+            )
+            chosen.sort(key=lambda pair: (-pair[0], pair[1].index))
+        return sorted((c for _, c in chosen[:max_claims]), key=lambda c: c.index)
 
     def _claim_evidence(
         self,
@@ -272,7 +294,7 @@ class Matcher:
             sentence_index=candidate.index,
         )
         hits = self._same_event_hits(candidate.text, top_k, coverage)
-        predictions = self.stance_model.predict(candidate.text, [h.story.text for h in hits])
+        predictions = self.stances.predict(candidate.text, [h.story for h in hits])
         ranked = sorted(
             zip(hits, predictions, strict=True),
             key=lambda pair: (pair[1].label == "unrelated", -pair[0].score),

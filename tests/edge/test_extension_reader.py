@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,6 +52,41 @@ PAGES = [
     ("news", NEWS_HOST, "/world", "news.html"),
 ]
 RATED_FOR_BULK = ["reuters.com", "apnews.com", "bbc.co.uk", "rt.com"]
+BULK_LINKS = 5000
+BULK_LOADS = 5
+# Main world, before the page's scripts: every long task and long animation frame (50 ms or
+# more) of the page's main thread, whoever ran it (scripts, style, layout), for the figures.
+RECORD_LONG_TASKS = """
+window.__longTasks = [];
+window.__longFrames = [];
+const record = (into) => (list) => {
+  for (const e of list.getEntries()) into.push([e.startTime, e.duration]);
+};
+new PerformanceObserver(record(window.__longTasks)).observe({ type: "longtask", buffered: true });
+new PerformanceObserver(record(window.__longFrames))
+  .observe({ type: "long-animation-frame", buffered: true });
+"""
+# After the badge script's last slice and two frames (its badges styled, laid out, painted):
+# its own figures and the long tasks from its start on.
+BULK_FIGURES = """() => new Promise((done) => requestAnimationFrame(() =>
+  requestAnimationFrame(() => {
+  const d = document.documentElement.dataset;
+  const start = Number(d.credenceStartMs);
+  const since = (entries) => entries.filter(([at, ms]) => at + ms >= start);
+  const total = (entries) => entries.reduce((sum, [, ms]) => sum + ms, 0);
+  const tasks = since(window.__longTasks);
+  const frames = since(window.__longFrames);
+  done({
+    script_ms: Number(d.credenceMs),
+    slices: Number(d.credenceSlices),
+    longest_slice_ms: Number(d.credenceLongestSliceMs),
+    wall_ms: Number(d.credenceEndMs) - start,
+    long_tasks: tasks.length,
+    long_tasks_ms: total(tasks),
+    long_frames: frames.length,
+    long_frames_ms: total(frames),
+  });
+})))"""
 
 CHECK_BADGES = """() => {
   const expected = [...document.querySelectorAll('a[data-expect="badge"]')];
@@ -78,9 +114,14 @@ def _wait(predicate: Any, what: str, timeout_s: float = 30.0) -> Any:
 def _bulk_page() -> str:
     """A news front page with 5,000 links: 4,000 to rated sites, 1,000 to unrated ones."""
     links = []
-    for i in range(5000):
-        host = f"blog{i}.example" if i % 5 == 4 else RATED_FOR_BULK[i % 4]
-        links.append(f'<li><a href="https://www.{host}/story/{i}">Story {i}</a></li>')
+    for i in range(BULK_LINKS):
+        if i % 5 == 4:
+            links.append(f'<li><a href="https://www.blog{i}.example/story/{i}">Story {i}</a></li>')
+        else:
+            host = RATED_FOR_BULK[i % 4]
+            links.append(
+                f'<li><a data-expect="badge" href="https://www.{host}/story/{i}">Story {i}</a></li>'
+            )
     return f"<!doctype html><html><body><ul>{''.join(links)}</ul></body></html>"
 
 
@@ -145,6 +186,7 @@ def sites() -> Iterator[int]:
     }
     pages[(ARTICLE_HOST, ARTICLE_PATH)] = (FIXTURES / "article-globalresearch.html").read_text
     pages[(NEWS_HOST, "/front")] = _bulk_page
+    pages[("www.bing.com", "/front")] = _bulk_page
     with fixture_sites(pages) as port:
         yield port
 
@@ -319,24 +361,107 @@ def test_off_switch(browser: Any, worker: Any, sites: int) -> None:
     page.close()
 
 
-def test_five_thousand_links(browser: Any, worker: Any, sites: int) -> None:
-    _set_sites(browser, worker, {"news": True})
+def _load_average() -> list[float]:
+    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+
+
+CPU_METRICS = {
+    "TaskDuration": "main_thread_cpu_ms",
+    "ScriptDuration": "script_cpu_ms",
+    "RecalcStyleDuration": "style_cpu_ms",
+    "LayoutDuration": "layout_cpu_ms",
+}
+
+
+def _main_thread_cpu_ms(session: Any) -> dict[str, float]:
+    """The page's main-thread CPU time so far: all of it (parsing, scripts, style, layout,
+    paint) and the part spent in scripts, in style and in layout."""
+    metrics = {m["name"]: m["value"] for m in session.send("Performance.getMetrics")["metrics"]}
+    return {
+        name: round(float(metrics.get(key, 0.0)) * 1000, 1) for key, name in CPU_METRICS.items()
+    }
+
+
+def _bulk_load(browser: Any, url: str, badged: bool) -> dict[str, Any]:
+    """One load of the bulk page in a fresh tab: the badges checked (all or none), then the
+    figures, two frames after the badge script's last slice (or after the load)."""
     page = browser.new_page()
-    page.goto(f"https://{NEWS_HOST}:{sites}/front")
-    _wait(
-        lambda: int(page.evaluate("document.documentElement.dataset.credenceBadges || 0")) >= 4000,
-        "all bulk badges",
-        60,
+    page.add_init_script(RECORD_LONG_TASKS)
+    session = browser.new_cdp_session(page)
+    session.send("Performance.enable", {"timeDomain": "threadTicks"})
+    page.goto(url)
+    if badged:
+        _wait(
+            lambda: page.evaluate("document.documentElement.dataset.credenceEndMs || ''"),
+            "the badge script to finish",
+            60,
+        )
+    result = _badges_of(page)
+    assert result["expected"] == 4000 and result["wrong"] == [], result
+    assert result["badges"] == (4000 if badged else 0) and (result["missing"] == []) == badged
+    figures: dict[str, Any] = page.evaluate(BULK_FIGURES) if badged else {}
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    figures.update(_main_thread_cpu_ms(session))
+    page.close()
+    return figures
+
+
+def test_five_thousand_links(browser: Any, worker: Any, sites: int) -> None:
+    """Every rated link of a 5,000-link page is badged and nothing else, on each of several
+    loads. The timing goes to test-artifacts/badge-timing.json, a figure for the reader of
+    the artifacts, not asserted (it depends on the machine): the badge script's own time in
+    the page, and the page's main-thread CPU time with the script and without it (the same
+    page on a host where no badge script is registered), loads alternated."""
+    _set_sites(browser, worker, {"news": True, "bing": False})
+    with_badges, without = [], []
+    load_before = _load_average()
+    for _ in range(BULK_LOADS):
+        with_badges.append(_bulk_load(browser, f"https://{NEWS_HOST}:{sites}/front", True))
+        without.append(_bulk_load(browser, f"https://www.bing.com:{sites}/front", False))
+    load_after = _load_average()
+
+    def median(loads: list[dict[str, Any]], key: str) -> float:
+        return round(statistics.median(load[key] for load in loads), 1)
+
+    script_ms = sorted(load["script_ms"] for load in with_badges)
+    figure: dict[str, Any] = {
+        "links": BULK_LINKS,
+        "badges": 4000,
+        "loads": BULK_LOADS,
+        "budget_ms": 50,
+        "script_ms_median": round(statistics.median(script_ms), 1),
+        "script_ms_worst": round(script_ms[-1], 1),
+        "longest_slice_ms_median": median(with_badges, "longest_slice_ms"),
+        "long_tasks_ms_median": median(with_badges, "long_tasks_ms"),
+    }
+    for key in CPU_METRICS.values():
+        figure[f"{key}_median_with_badges"] = median(with_badges, key)
+        figure[f"{key}_median_without"] = median(without, key)
+    cpu_with = figure["main_thread_cpu_ms_median_with_badges"]
+    cpu_without = figure["main_thread_cpu_ms_median_without"]
+    figure["what"] = (
+        "script_ms: wall time of the badge script's slices (performance.now in the page, from "
+        "the first scan to the last badge inserted), median and worst of the loads; it counts "
+        "the time the thread waited for a core too. long_tasks: tasks of 50 ms or more on the "
+        "page's main thread from the script's start to two frames after its end. *_cpu_ms: "
+        "main-thread CPU time of the whole load (DevTools Performance metrics in thread ticks: "
+        "all tasks, script execution in every world, style, layout), with the badge script and "
+        "without it (the same page where no badge script runs); the difference in script_cpu "
+        "is the badge script's CPU time, the difference in main_thread_cpu adds the style, "
+        "layout and paint of the 4,000 badges, which the script's own time does not count"
     )
-    count = int(page.evaluate("document.documentElement.dataset.credenceBadges"))
-    spent = float(page.evaluate("document.documentElement.dataset.credenceMs"))
-    assert count == 4000
-    figure = {"links": 5000, "badges": count, "main_thread_ms": spent, "budget_ms": 50}
+    figure["load_average_before_after"] = [load_before, load_after]
+    figure["with_badges"] = with_badges
+    figure["without_badges"] = without
+    ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "badge-timing.json").write_text(json.dumps(figure, indent=1) + "\n")
     print(
-        f"\nbadges: 5000 links, {count} badges, {spent:.1f} ms of content-script main-thread time"
+        f"\nbadges: {BULK_LINKS} links, 4000 badges over {BULK_LOADS} loads: script "
+        f"{figure['script_ms_median']} ms median, {figure['script_ms_worst']} ms worst; page "
+        f"main-thread CPU {cpu_with} ms with badges, {cpu_without} ms without (script CPU "
+        f"{figure['script_cpu_ms_median_with_badges']} ms); "
+        f"load average {load_before} -> {load_after}"
     )
-    page.close()
 
 
 def test_popup_label_coverage_and_feedback(
@@ -377,23 +502,35 @@ def test_popup_label_coverage_and_feedback(
     assert heading.startswith("Article: 43/100")
     assert (popup.text_content("#badge") or "") == "43"
     assert "confidence 38%" in (popup.text_content("#confidence") or "")
-    verdicts = dict(
-        zip(
-            popup.locator("#criteria tr").evaluate_all(
-                "(rows) => rows.map((r) => r.dataset.criterion)"
-            ),
-            popup.locator("#criteria td.verdict").all_text_contents(),
-            strict=True,
-        )
+    rows = popup.locator("#criteria tbody tr").evaluate_all(
+        "(rows) => rows.map((r) => [r.dataset.criterion, r.querySelector('td.verdict').textContent,"
+        " r.querySelector('th .line').textContent])"
     )
-    assert verdicts == {
-        "lists": "no",
+    expected = {c.id: c for c in reports.final.criteria}
+    words = {
+        report_pb2.CRITERION_STATE_YES: "yes",
+        report_pb2.CRITERION_STATE_NO: "no",
+        report_pb2.CRITERION_STATE_UNKNOWN: "unknown",
+    }
+    assert [r[0] for r in rows] == [
+        "rated_by_lists",
+        "corroborated",
+        "checkable_sources",
+        "news_not_opinion",
+        "headline_matches_body",
+        "author_and_dates",
+        "corrections_and_contact",
+    ]
+    assert {r[0]: r[1] for r in rows} == {i: words[c.state] for i, c in expected.items()}
+    assert {r[0]: r[2] for r in rows} == {i: c.detail for i, c in expected.items()}
+    assert {r[0]: r[1] for r in rows} == {
+        "rated_by_lists": "no",
         "corroborated": "no",
-        "sources": "no",
-        "opinion": "no",
-        "headline": "no",
-        "byline": "yes",
-        "corrections": "yes",
+        "checkable_sources": "no",
+        "news_not_opinion": "no",
+        "headline_matches_body": "no",
+        "author_and_dates": "yes",
+        "corrections_and_contact": "yes",
     }
     assert popup.locator("#why li").count() == 3
     assert popup.locator("details#details").get_attribute("open") is None
@@ -428,5 +565,27 @@ def test_popup_label_coverage_and_feedback(
     assert [(r.url, r.note, r.score) for r in stored] == [
         (article.url, "The coverage misses the BBC story.", 43.0)
     ]
+
+    # The edge allows a burst of notes, then one a minute: the popup says so and keeps the note.
+    for attempt in range(6):
+        popup.click("#feedback-open")
+        popup.wait_for_selector("#feedback-form:not([hidden])")
+        popup.fill("#feedback-note", f"Note {attempt + 2}.")
+        popup.click("#feedback-send")
+        status = _wait(
+            lambda: (
+                text
+                if any(
+                    w in (text := popup.text_content("#feedback-status") or "")
+                    for w in ("Thank", "Not sent")
+                )
+                else ""
+            ),
+            "a feedback answer",
+        )
+        if status.startswith("Not sent"):
+            break
+    assert "try again in a minute" in status, status
+    assert popup.input_value("#feedback-note") == f"Note {attempt + 2}."
     popup.close()
     article.close()

@@ -1,18 +1,20 @@
 """The ONNX MiniLM encoders reproduce all-MiniLM-L6-v2 (a known similarity from the model
-card's example sentences), pad and batch without changing a text's vector, carry their
-fine-tuned layers, and the check-worthiness model falls back to its lexical head when no
-encoder can run."""
+card's example sentences), pad and batch without changing a text's vector (float32; int8
+vectors move a little with their batch), carry their fine-tuned layers, are served int8
+from a graph rebuilt whenever the float32 one changes, and the check-worthiness model falls
+back to its lexical head when no encoder can run."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import joblib
 import numpy as np
 import pytest
 
-from services.matcher import claims, embeddings, encoder_weights
+from services.matcher import claims, embeddings, encoder_weights, quantize
 from services.matcher.claims import CheckWorthinessModel
 from tests.support.needs import TORCH_INSTALL, missing, need_module
 
@@ -46,15 +48,44 @@ def test_minilm_matches_the_reference_model() -> None:
     assert encoder.encode([]).shape == (0, 384)
 
 
+BATCHED = [*SENTENCES, "The council voted on Tuesday to approve the new bridge over the river."]
+
+
 @needs_model
-def test_batching_and_padding_do_not_change_a_vector() -> None:
-    encoder = embeddings.encoder("checkworthy")
+def test_batching_and_padding_do_not_change_a_float32_vector() -> None:
+    encoder = embeddings.encoder("retrieval")
     assert encoder is not None
-    texts = [*SENTENCES, "The council voted on Tuesday to approve the new bridge over the river."]
-    together = encoder.encode(texts)
-    alone = np.vstack([encoder.encode([t]) for t in texts])
+    together = encoder.encode(BATCHED)
+    alone = np.vstack([encoder.encode([t]) for t in BATCHED])
     assert np.allclose(together, alone, atol=1e-4)
     assert encoder.encode([""]).shape == (1, 384)
+
+
+@needs_model
+def test_int8_vectors_move_little_with_their_batch() -> None:
+    """int8 activations share one scale per batch: a vector moves, by little."""
+    assert "checkworthy" in quantize.INT8
+    graph = embeddings.onnx_path("checkworthy")
+    assert quantize.current(graph) is not None, "make install builds the int8 graph"
+    encoder = embeddings.encoder("checkworthy")
+    assert encoder is not None
+    together = encoder.encode(BATCHED)
+    alone = np.vstack([encoder.encode([t]) for t in BATCHED])
+    assert np.all((together * alone).sum(axis=1) > 0.98)
+    assert encoder.encode([""]).shape == (1, 384)
+
+
+@needs_model
+def test_int8_graph_is_rebuilt_when_its_float32_graph_changes(tmp_path: Path) -> None:
+    graph = tmp_path / "checkworthy.onnx"
+    graph.write_bytes(embeddings.onnx_path("checkworthy").read_bytes())
+    shutil.copyfile(encoder_weights.weights_path("checkworthy"), tmp_path / "checkworthy.weights")
+    assert quantize.current(graph) is None
+    assert quantize.write(graph)
+    assert quantize.current(graph) == tmp_path / "checkworthy.int8.onnx"
+    assert not quantize.write(graph)  # up to date: left alone
+    graph.write_bytes(graph.read_bytes() + b" ")  # another float32 graph
+    assert quantize.current(graph) is None
 
 
 def test_lexical_fallback() -> None:
@@ -100,7 +131,7 @@ def test_float32_weights_rebuild_to_the_exported_digest(
 
 
 @needs_model
-def test_the_export_computes_what_training_computes() -> None:
+def test_the_export_computes_what_training_computes(tmp_path: Path) -> None:
     torch = need_module("torch", TORCH_INSTALL)
     from services.matcher.claims import head_probabilities
     from services.matcher.training import export_onnx, finetune
@@ -113,7 +144,8 @@ def test_the_export_computes_what_training_computes() -> None:
     with torch.no_grad():
         exported = model.export()
         logits = model(tokens, mask).numpy()
-    encoder = export_onnx.encoder_for(claims.ENCODER, exported)
+    export_onnx.export_float32(exported, tmp_path / "float32.onnx")
+    encoder = embeddings.Encoder("float32", (tmp_path / "float32.onnx").read_bytes())
     expected = head_probabilities(encoder.encode(texts), exported)
     got = np.exp(logits[:, 1]) / np.exp(logits).sum(axis=1)
     # float16 export and float32 sums: the same to about three decimals.

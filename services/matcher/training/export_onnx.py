@@ -4,12 +4,12 @@ extra), also run at the end of `make train-claims` and `make train-retrieval`.
 Each graph is the packaged all-MiniLM-L6-v2 with the fine-tuned layers of a training
 artifact loaded over it (`finetune.Model`, the network training used), mapping
 `input_ids` and `attention_mask` (batch × tokens, both dynamic) to unit-length mean-pooled
-`embedding` rows. Weights are then quantized to int8 (dynamic, per output channel, with
-`onnxruntime.quantization`) where that kept the held-out figures within 0.005 of float32;
-see `QUANTIZED`. A float32 graph is too large to commit: its tensors go to an external file
+`embedding` rows. A float32 graph is too large to commit: its tensors go to an external file
 that `make install` rebuilds without PyTorch (`encoder_weights.py`, from the manifest
-written here). The output depends only on the committed artifacts and the pinned packages,
-so the committed files can be rebuilt byte for byte.
+written here), and then quantizes to int8 the encoders of `quantize.INT8`, those that kept
+their held-out figures within 0.005 of float32 (`quantize.py`). The output depends only on
+the committed artifacts and the pinned packages, so the committed files can be rebuilt byte
+for byte.
 """
 
 from __future__ import annotations
@@ -24,16 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from services.matcher import embeddings, encoder_weights
+from services.matcher import embeddings, encoder_weights, quantize
 from services.matcher.training import finetune
 
 _LOGGER = logging.getLogger(__name__)
 OPSET = 17
 ARTIFACTS = encoder_weights.ARTIFACTS
-QUANTIZED = {"minilm": False, "checkworthy": False, "retrieval": False}
-"""int8 where measured within 0.005 of float32 on the held-out splits. None is: int8 (per
-channel) lost 0.006 of check-worthy F1 on its validation split, 0.012 of retrieval MAP@5 on
-dev, and 0.03 of cosine on the model card's example pair for the packaged model."""
 
 
 def _network(folder: Path, finetuned: dict[str, np.ndarray] | None) -> Any:
@@ -136,31 +132,16 @@ def externalise(source: Path, name: str) -> None:
     encoder_weights.manifest_path(name).write_text(json.dumps(manifest, indent=1) + "\n")
 
 
-def quantize(source: Path, out: Path) -> None:
-    """Dynamic int8 quantization, one scale per output channel (per tensor lost up to 0.15
-    of cosine on some sentences; per channel about 0.01)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(source, out, per_channel=True, weight_type=QuantType.QInt8)
-
-
-def build(name: str, finetuned: dict[str, np.ndarray] | None, out: Path) -> None:
-    """Writes the encoder's int8 graph to `out`."""
-    with tempfile.TemporaryDirectory() as tmp:
-        plain = Path(tmp) / "float32.onnx"
-        export_float32(finetuned, plain)
-        quantize(plain, out)
-
-
 def encoder_for(name: str, finetuned: dict[str, np.ndarray] | None) -> embeddings.Encoder:
-    """The encoder as serving would run it (int8 or float32 per `QUANTIZED`), built in a
-    temporary folder: for training's measurements, before the artifact is written."""
+    """The encoder as serving would run it (int8 for `quantize.INT8`, else float32), built
+    in a temporary folder: for training's measurements, before the artifact is written."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{name}.onnx"
-        if QUANTIZED[name]:
-            build(name, finetuned, path)
-        else:
-            export_float32(finetuned, path)
+        export_float32(finetuned, path)
+        if name in quantize.INT8:
+            int8 = Path(tmp) / f"{name}.int8.onnx"
+            quantize.quantize(path, int8)
+            path = int8
         return embeddings.Encoder(name, path.read_bytes())
 
 
@@ -168,20 +149,19 @@ def export(name: str) -> None:
     """Rebuilds the committed files of one encoder from its training artifact."""
     finetuned = encoder_weights.finetuned_layers(name)
     out = embeddings.onnx_path(name)
-    manifest = encoder_weights.manifest_path(name)
-    if QUANTIZED[name]:
-        build(name, finetuned, out)
-        manifest.unlink(missing_ok=True)
-        encoder_weights.weights_path(name).unlink(missing_ok=True)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            plain = Path(tmp) / "float32.onnx"
-            export_float32(finetuned, plain, fold=False)
-            externalise(plain, name)
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "float32.onnx"
+        export_float32(finetuned, plain, fold=False)
+        externalise(plain, name)
+    if name in quantize.INT8:
+        quantize.write(out)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()[:16]
-    kind = "int8" if QUANTIZED[name] else "float32, external weights"
     _LOGGER.info(
-        "%s: %s (%s, %.1f MB, sha256 %s)", name, out.name, kind, out.stat().st_size / 1e6, digest
+        "%s: %s (float32, external weights, %.1f MB, sha256 %s)",
+        name,
+        out.name,
+        out.stat().st_size / 1e6,
+        digest,
     )
 
 

@@ -1,24 +1,33 @@
-"""Presentation: how the article says what it says. A question headline, sensational or
-loaded words, editorial insertions inside quotes ("[ Nonsense ]"), opinion not labelled as
-opinion, shouting in capitals and exclamation marks each lower the sub-score, and each is
-named with the words that triggered it.
+"""Presentation: how the article says what it says, in parts (`parts.py`):
+
+- wording, a part each: a question headline, loaded words, sensational words, editorial
+  insertions inside quotes ("[ Nonsense ]"), opinion not labelled as opinion, shouting in
+  capitals, exclamation marks; each named with the words that triggered it;
+- clickbait: how much the headline reads like clickbait (a learned headline model);
+- subjectivity: how much of the text is the writer's opinion (a learned sentence model);
+- propaganda: how much of the text uses propaganda techniques, with the spans found and
+  the technique named (learned sentence, span and technique models);
+- headline: whether the body uses the headline's terms (a headline the body does not back).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from credence.v1 import article_pb2, report_pb2
 
-from services.scorer.signals.common import lexicon, make_signal, quote
+from services.scorer.signals.common import lexicon, quote
+from services.scorer.signals.parts import Part, compose
+from services.scorer.signals.text_reading import Reading, read
+from services.scorer.weights import Weights, default_weights
 
 _LOGGER = logging.getLogger(__name__)
 
 KIND = report_pb2.SIGNAL_KIND_PRESENTATION
-BASE = 92.0
 QUESTION_HEADLINE = 20.0
 PER_SENSATIONAL, MAX_SENSATIONAL = 8.0, 24.0
 PER_LOADED, MAX_LOADED = 8.0, 32.0
@@ -27,6 +36,17 @@ UNLABELLED_OPINION = 15.0
 CAPS_HEADLINE = 10.0
 EXCLAMATIONS = 8.0
 MIN_OPINION_HITS = 3
+WORDING_COSTS = {
+    "question_headline": QUESTION_HEADLINE,
+    "loaded": MAX_LOADED,
+    "sensational": MAX_SENSATIONAL,
+    "insertions": MAX_INSERTION,
+    "unlabelled_opinion": UNLABELLED_OPINION,
+    "capitals": CAPS_HEADLINE,
+    "exclamations": EXCLAMATIONS,
+}
+"""Each wording part and the most its findings cost: a part's sub-score falls from 100 to
+0 as its findings' cost reaches that."""
 _BRACKETS = re.compile(r"\[\s*([^\]\n]{1,60}?)\s*\]")
 _CAPS_WORD = re.compile(r"\b[A-Z]{4,}\b")
 _QUESTION = re.compile(r"[^.!?\n]{12,}\?")
@@ -34,8 +54,9 @@ _QUESTION = re.compile(r"[^.!?\n]{12,}\?")
 
 @dataclass(frozen=True)
 class Finding:
-    """One presentation problem: its cost and its reason."""
+    """One presentation problem: its part, its cost (up to the part's most) and its reason."""
 
+    part: str
     cost: float
     reason: str
 
@@ -58,6 +79,7 @@ def question_headline(title: str) -> Finding | None:
     """A headline that asks instead of telling (Betteridge's law)."""
     if title.strip().endswith("?"):
         return Finding(
+            "question_headline",
             QUESTION_HEADLINE,
             f"The headline is a question ({quote(title)}), a form that insinuates a claim "
             "without stating it.",
@@ -71,11 +93,15 @@ def capitals_and_exclamations(title: str, text: str) -> list[Finding]:
     caps = _CAPS_WORD.findall(title)
     if caps:
         out.append(
-            Finding(CAPS_HEADLINE, f"The headline shouts in capitals ({', '.join(caps[:3])}).")
+            Finding(
+                "capitals",
+                CAPS_HEADLINE,
+                f"The headline shouts in capitals ({', '.join(caps[:3])}).",
+            )
         )
     marks = title.count("!") + text.count("!")
     if "!" in title or marks >= 3:
-        out.append(Finding(EXCLAMATIONS, f"Uses exclamation marks ({marks})."))
+        out.append(Finding("exclamations", EXCLAMATIONS, f"Uses exclamation marks ({marks})."))
     return out
 
 
@@ -87,7 +113,9 @@ def word_lists(title: str, text: str) -> list[Finding]:
         cost = min(MAX_SENSATIONAL, PER_SENSATIONAL * len(sensational))
         out.append(
             Finding(
-                cost, "Sensational wording: " + ", ".join(quote(w, 40) for w in sensational) + "."
+                "sensational",
+                cost,
+                "Sensational wording: " + ", ".join(quote(w, 40) for w in sensational) + ".",
             )
         )
     loaded = _hits("loaded", f"{title}\n{text}")
@@ -95,6 +123,7 @@ def word_lists(title: str, text: str) -> list[Finding]:
         cost = min(MAX_LOADED, PER_LOADED * len(loaded))
         out.append(
             Finding(
+                "loaded",
                 cost,
                 "Loaded language that takes a side instead of describing: "
                 + ", ".join(quote(w, 40) for w in loaded)
@@ -118,6 +147,7 @@ def editorial_insertions(text: str) -> Finding | None:
     cost = min(MAX_INSERTION, PER_INSERTION * len(found))
     shown = ", ".join(quote(f, 30) for f in dict.fromkeys(found))
     return Finding(
+        "insertions",
         cost,
         f"Inserts its own verdicts into quoted material ({shown}, {len(found)} times), "
         "mixing comment with the record.",
@@ -140,6 +170,7 @@ def unlabelled_opinion(article: article_pb2.Article) -> Finding | None:
         return None
     examples = [quote(m, 40) for m in markers[:3]] + [quote(q.strip(), 60) for q in questions[:2]]
     return Finding(
+        "unlabelled_opinion",
         UNLABELLED_OPINION,
         "Argues a point of view ("
         + "; ".join(examples)
@@ -148,8 +179,9 @@ def unlabelled_opinion(article: article_pb2.Article) -> Finding | None:
     )
 
 
-def presentation(article: article_pb2.Article) -> report_pb2.Signal:
-    """The presentation signal from the headline and the text."""
+def wording(article: article_pb2.Article) -> list[Part]:
+    """The lexicon's findings, one part each: question headline, loaded and sensational
+    words, editorial insertions, unlabelled opinion, capitals, exclamation marks."""
     title, text = article.title, article.text
     findings = [
         f
@@ -157,11 +189,104 @@ def presentation(article: article_pb2.Article) -> report_pb2.Signal:
         if f
     ]
     findings += word_lists(title, text) + capitals_and_exclamations(title, text)
-    findings.sort(key=lambda f: f.cost, reverse=True)
-    score = BASE - sum(f.cost for f in findings)
-    reasons = [f.reason for f in findings] or [
-        "The headline states rather than asks, and the text uses no sensational or loaded "
-        "wording from the lexicon."
+    by_part = {f.part: f for f in findings}
+    parts = []
+    for name, most in WORDING_COSTS.items():
+        found = by_part.get(name)
+        if found is None:
+            parts.append(Part(name, 100.0, ()))
+        else:
+            parts.append(Part(name, 100.0 * (1.0 - min(1.0, found.cost / most)), (found.reason,)))
+    return parts
+
+
+def clickbait(title: str, reading: Reading) -> Part:
+    """The headline model's view of the headline."""
+    if not title.strip():
+        return Part("clickbait", 50.0, (), available=False)
+    p = reading.clickbait
+    if p >= 0.5:
+        reason = (
+            f"The headline {quote(title)} reads like clickbait ({p:.0%} by the headline model)."
+        )
+    else:
+        reason = f"The headline reads like a news headline, not clickbait ({p:.0%})."
+    return Part("clickbait", 100.0 * (1.0 - p), (reason,))
+
+
+def subjectivity(reading: Reading) -> Part:
+    """How much of the writer's own voice the sentence model reads as opinion."""
+    if not reading.own_sentences:
+        return Part("subjectivity", 50.0, (), available=False)
+    share = reading.subjective_mean
+    if reading.subjective:
+        examples = "; ".join(quote(f.sentence, 80) for f in reading.subjective[:2])
+        reason = (
+            f"Much of what the writer states in their own voice reads as opinion rather than "
+            f"report ({share:.0%} by the sentence model), e.g. {examples}."
+        )
+    else:
+        reason = (
+            f"What the writer states in their own voice reads as report rather than opinion "
+            f"({share:.0%} subjective)."
+        )
+    return Part("subjectivity", 100.0 * (1.0 - share), (reason,))
+
+
+def propaganda(reading: Reading) -> Part:
+    """The writer's own sentences that use propaganda techniques, with span and technique."""
+    if not reading.own_sentences:
+        return Part("propaganda", 50.0, (), available=False)
+    share = reading.propaganda_mean
+    if reading.propaganda:
+        spans = "; ".join(
+            f"{quote(f.span, 60)} ({f.technique.lower()})" for f in reading.propaganda[:3]
+        )
+        reason = (
+            f"Uses propaganda techniques in its own voice ({share:.0%} of its own sentences by "
+            f"the propaganda model): "
+            f"{spans}."
+        )
+    else:
+        reason = f"No sentence reads as a propaganda technique ({share:.0%})."
+    return Part("propaganda", 100.0 * (1.0 - share), (reason,))
+
+
+def headline(reading: Reading) -> Part:
+    """Whether the body uses the headline's terms."""
+    terms, missing = reading.headline_terms, reading.headline_missing
+    if len(terms) < 2:
+        return Part("headline", 50.0, (), available=False)
+    if missing:
+        reason = (
+            f"The body never uses {len(missing)} of the headline's {len(terms)} terms ("
+            + ", ".join(quote(m, 30) for m in missing[:4])
+            + "): the headline claims more than the text backs."
+        )
+    else:
+        reason = "The body uses every term of the headline."
+    return Part("headline", 100.0 * (1.0 - len(missing) / len(terms)), (reason,))
+
+
+def presentation_parts(article: article_pb2.Article) -> list[Part]:
+    """Every part of the presentation signal."""
+    reading = read(article.title, article.text, len(article.links))
+    return [
+        *wording(article),
+        clickbait(article.title, reading),
+        subjectivity(reading),
+        propaganda(reading),
+        headline(reading),
     ]
+
+
+def presentation_signal(parts: Sequence[Part], text: str, weights: Weights) -> report_pb2.Signal:
+    """The signal of the parts (surer on a longer text)."""
     confidence = 0.7 if len(text) > 400 else 0.4
-    return make_signal(KIND, score, confidence, reasons)
+    return compose(KIND, parts, weights.parts["presentation"], confidence)
+
+
+def presentation(article: article_pb2.Article, weights: Weights | None = None) -> report_pb2.Signal:
+    """The presentation signal from the headline and the text."""
+    parts = presentation_parts(article)
+    return presentation_signal(parts, article.text, weights or default_weights())

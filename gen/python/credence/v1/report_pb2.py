@@ -25,33 +25,37 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63redence/v1/report.proto\x12\x0b\x63redence.v1\x1a\x1fgoogle/protobuf/timestamp.proto\":\n\x0c\x45videnceLink\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\"\xb3\x01\n\x06Signal\x12%\n\x04kind\x18\x01 \x01(\x0e\x32\x17.credence.v1.SignalKind\x12\r\n\x05score\x18\x02 \x01(\x01\x12\x0e\n\x06weight\x18\x03 \x01(\x01\x12\x12\n\nconfidence\x18\x04 \x01(\x01\x12\x11\n\tavailable\x18\x05 \x01(\x08\x12\x0f\n\x07reasons\x18\x06 \x03(\t\x12+\n\x08\x65vidence\x18\x07 \x03(\x0b\x32\x19.credence.v1.EvidenceLink\"\x82\x01\n\x06Rating\x12\x0c\n\x04list\x18\x01 \x01(\t\x12\x11\n\tlist_name\x18\x02 \x01(\t\x12\x16\n\x0eoriginal_label\x18\x03 \x01(\t\x12\x12\n\nnormalized\x18\x04 \x01(\x01\x12\r\n\x05\x61s_of\x18\x05 \x01(\t\x12\x0f\n\x07licence\x18\x06 \x01(\t\x12\x0b\n\x03url\x18\x07 \x01(\t\"\x84\x02\n\x0cSourceRating\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x01\x12!\n\x05label\x18\x03 \x01(\x0e\x32\x12.credence.v1.Label\x12\x12\n\nconfidence\x18\x04 \x01(\x01\x12\r\n\x05known\x18\x05 \x01(\x08\x12$\n\x07ratings\x18\x06 \x03(\x0b\x32\x13.credence.v1.Rating\x12%\n\x04kind\x18\x07 \x01(\x0e\x32\x17.credence.v1.SourceKind\x12/\n\nkind_notes\x18\x08 \x03(\x0b\x32\x1b.credence.v1.SourceKindNote\x12\x11\n\testimated\x18\t \x01(\x08\"s\n\x0eSourceKindNote\x12%\n\x04kind\x18\x01 \x01(\x0e\x32\x17.credence.v1.SourceKind\x12\x0c\n\x04list\x18\x02 \x01(\t\x12\x11\n\tlist_name\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\x0b\n\x03url\x18\x05 \x01(\t\"\x8c\x03\n\x06Report\x12\r\n\x05score\x18\x01 \x01(\x01\x12!\n\x05label\x18\x02 \x01(\x0e\x32\x12.credence.v1.Label\x12\x12\n\nconfidence\x18\x03 \x01(\x01\x12$\n\x07signals\x18\x04 \x03(\x0b\x32\x13.credence.v1.Signal\x12\x15\n\rmodel_version\x18\x05 \x01(\t\x12\x0b\n\x03url\x18\x06 \x01(\t\x12\x15\n\rcanonical_url\x18\x07 \x01(\t\x12\x0e\n\x06\x64omain\x18\x08 \x01(\t\x12\r\n\x05title\x18\t \x01(\t\x12)\n\x06source\x18\n \x01(\x0b\x32\x19.credence.v1.SourceRating\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07summary\x18\x0c \x01(\t\x12\'\n\x08\x63overage\x18\r \x01(\x0b\x32\x15.credence.v1.Coverage\x12\x10\n\x08language\x18\x0e \x01(\t\x12\x15\n\rlanguage_name\x18\x0f \x01(\t\"\xe8\x01\n\rCoveringStory\x12\x0e\n\x06outlet\x18\x01 \x01(\t\x12\x0e\n\x06\x64omain\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x30\n\x0cpublished_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bwire_origin\x18\x06 \x01(\t\x12\x19\n\x0crating_score\x18\x07 \x01(\x01H\x00\x88\x01\x01\x12(\n\x0crating_label\x18\x08 \x01(\x0e\x32\x12.credence.v1.LabelB\x0f\n\r_rating_score\"u\n\x08\x43overage\x12+\n\x07stories\x18\x01 \x03(\x0b\x32\x1a.credence.v1.CoveringStory\x12\x19\n\x11unreported_claims\x18\x02 \x03(\t\x12\x10\n\x08searched\x18\x03 \x03(\t\x12\x0f\n\x07pending\x18\x04 \x01(\x08*\xa5\x01\n\x05Label\x12\x15\n\x11LABEL_UNSPECIFIED\x10\x00\x12\x1a\n\x16LABEL_HIGH_CREDIBILITY\x10\x01\x12\x1c\n\x18LABEL_GENERALLY_CREDIBLE\x10\x02\x12\x1e\n\x1aLABEL_PROCEED_WITH_CAUTION\x10\x03\x12\x19\n\x15LABEL_LOW_CREDIBILITY\x10\x04\x12\x10\n\x0cLABEL_SATIRE\x10\x05*\x84\x02\n\nSourceKind\x12\x1b\n\x17SOURCE_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12SOURCE_KIND_SATIRE\x10\x01\x12 \n\x1cSOURCE_KIND_STATE_AFFILIATED\x10\x02\x12\x18\n\x14SOURCE_KIND_PLATFORM\x10\x03\x12\x1f\n\x1bSOURCE_KIND_PLATFORM_WRITER\x10\x04\x12\x1c\n\x18SOURCE_KIND_WIRE_SERVICE\x10\x05\x12\x1c\n\x18SOURCE_KIND_FACT_CHECKER\x10\x06\x12(\n$SOURCE_KIND_CONSPIRACY_PSEUDOSCIENCE\x10\x07*\xc1\x01\n\nSignalKind\x12\x1b\n\x17SIGNAL_KIND_UNSPECIFIED\x10\x00\x12!\n\x1dSIGNAL_KIND_SOURCE_REPUTATION\x10\x01\x12\x1d\n\x19SIGNAL_KIND_CORROBORATION\x10\x02\x12\x18\n\x14SIGNAL_KIND_SOURCING\x10\x03\x12\x1c\n\x18SIGNAL_KIND_TRANSPARENCY\x10\x04\x12\x1c\n\x18SIGNAL_KIND_PRESENTATION\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63redence/v1/report.proto\x12\x0b\x63redence.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"b\n\tCriterion\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12*\n\x05state\x18\x03 \x01(\x0e\x32\x1b.credence.v1.CriterionState\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\":\n\x0c\x45videnceLink\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\"\xb3\x01\n\x06Signal\x12%\n\x04kind\x18\x01 \x01(\x0e\x32\x17.credence.v1.SignalKind\x12\r\n\x05score\x18\x02 \x01(\x01\x12\x0e\n\x06weight\x18\x03 \x01(\x01\x12\x12\n\nconfidence\x18\x04 \x01(\x01\x12\x11\n\tavailable\x18\x05 \x01(\x08\x12\x0f\n\x07reasons\x18\x06 \x03(\t\x12+\n\x08\x65vidence\x18\x07 \x03(\x0b\x32\x19.credence.v1.EvidenceLink\"\x82\x01\n\x06Rating\x12\x0c\n\x04list\x18\x01 \x01(\t\x12\x11\n\tlist_name\x18\x02 \x01(\t\x12\x16\n\x0eoriginal_label\x18\x03 \x01(\t\x12\x12\n\nnormalized\x18\x04 \x01(\x01\x12\r\n\x05\x61s_of\x18\x05 \x01(\t\x12\x0f\n\x07licence\x18\x06 \x01(\t\x12\x0b\n\x03url\x18\x07 \x01(\t\"\x84\x02\n\x0cSourceRating\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x01\x12!\n\x05label\x18\x03 \x01(\x0e\x32\x12.credence.v1.Label\x12\x12\n\nconfidence\x18\x04 \x01(\x01\x12\r\n\x05known\x18\x05 \x01(\x08\x12$\n\x07ratings\x18\x06 \x03(\x0b\x32\x13.credence.v1.Rating\x12%\n\x04kind\x18\x07 \x01(\x0e\x32\x17.credence.v1.SourceKind\x12/\n\nkind_notes\x18\x08 \x03(\x0b\x32\x1b.credence.v1.SourceKindNote\x12\x11\n\testimated\x18\t \x01(\x08\"s\n\x0eSourceKindNote\x12%\n\x04kind\x18\x01 \x01(\x0e\x32\x17.credence.v1.SourceKind\x12\x0c\n\x04list\x18\x02 \x01(\t\x12\x11\n\tlist_name\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\x0b\n\x03url\x18\x05 \x01(\t\"\xb6\x03\n\x06Report\x12\r\n\x05score\x18\x01 \x01(\x01\x12!\n\x05label\x18\x02 \x01(\x0e\x32\x12.credence.v1.Label\x12\x12\n\nconfidence\x18\x03 \x01(\x01\x12$\n\x07signals\x18\x04 \x03(\x0b\x32\x13.credence.v1.Signal\x12\x15\n\rmodel_version\x18\x05 \x01(\t\x12\x0b\n\x03url\x18\x06 \x01(\t\x12\x15\n\rcanonical_url\x18\x07 \x01(\t\x12\x0e\n\x06\x64omain\x18\x08 \x01(\t\x12\r\n\x05title\x18\t \x01(\t\x12)\n\x06source\x18\n \x01(\x0b\x32\x19.credence.v1.SourceRating\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07summary\x18\x0c \x01(\t\x12\'\n\x08\x63overage\x18\r \x01(\x0b\x32\x15.credence.v1.Coverage\x12\x10\n\x08language\x18\x0e \x01(\t\x12\x15\n\rlanguage_name\x18\x0f \x01(\t\x12(\n\x08\x63riteria\x18\x10 \x03(\x0b\x32\x16.credence.v1.Criterion\"\xe8\x01\n\rCoveringStory\x12\x0e\n\x06outlet\x18\x01 \x01(\t\x12\x0e\n\x06\x64omain\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x30\n\x0cpublished_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bwire_origin\x18\x06 \x01(\t\x12\x19\n\x0crating_score\x18\x07 \x01(\x01H\x00\x88\x01\x01\x12(\n\x0crating_label\x18\x08 \x01(\x0e\x32\x12.credence.v1.LabelB\x0f\n\r_rating_score\"u\n\x08\x43overage\x12+\n\x07stories\x18\x01 \x03(\x0b\x32\x1a.credence.v1.CoveringStory\x12\x19\n\x11unreported_claims\x18\x02 \x03(\t\x12\x10\n\x08searched\x18\x03 \x03(\t\x12\x0f\n\x07pending\x18\x04 \x01(\x08*\xa5\x01\n\x05Label\x12\x15\n\x11LABEL_UNSPECIFIED\x10\x00\x12\x1a\n\x16LABEL_HIGH_CREDIBILITY\x10\x01\x12\x1c\n\x18LABEL_GENERALLY_CREDIBLE\x10\x02\x12\x1e\n\x1aLABEL_PROCEED_WITH_CAUTION\x10\x03\x12\x19\n\x15LABEL_LOW_CREDIBILITY\x10\x04\x12\x10\n\x0cLABEL_SATIRE\x10\x05*\x84\x02\n\nSourceKind\x12\x1b\n\x17SOURCE_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12SOURCE_KIND_SATIRE\x10\x01\x12 \n\x1cSOURCE_KIND_STATE_AFFILIATED\x10\x02\x12\x18\n\x14SOURCE_KIND_PLATFORM\x10\x03\x12\x1f\n\x1bSOURCE_KIND_PLATFORM_WRITER\x10\x04\x12\x1c\n\x18SOURCE_KIND_WIRE_SERVICE\x10\x05\x12\x1c\n\x18SOURCE_KIND_FACT_CHECKER\x10\x06\x12(\n$SOURCE_KIND_CONSPIRACY_PSEUDOSCIENCE\x10\x07*\xc1\x01\n\nSignalKind\x12\x1b\n\x17SIGNAL_KIND_UNSPECIFIED\x10\x00\x12!\n\x1dSIGNAL_KIND_SOURCE_REPUTATION\x10\x01\x12\x1d\n\x19SIGNAL_KIND_CORROBORATION\x10\x02\x12\x18\n\x14SIGNAL_KIND_SOURCING\x10\x03\x12\x1c\n\x18SIGNAL_KIND_TRANSPARENCY\x10\x04\x12\x1c\n\x18SIGNAL_KIND_PRESENTATION\x10\x05*\x7f\n\x0e\x43riterionState\x12\x1f\n\x1b\x43RITERION_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43RITERION_STATE_YES\x10\x01\x12\x16\n\x12\x43RITERION_STATE_NO\x10\x02\x12\x1b\n\x17\x43RITERION_STATE_UNKNOWN\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'credence.v1.report_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LABEL']._serialized_start=1583
-  _globals['_LABEL']._serialized_end=1748
-  _globals['_SOURCEKIND']._serialized_start=1751
-  _globals['_SOURCEKIND']._serialized_end=2011
-  _globals['_SIGNALKIND']._serialized_start=2014
-  _globals['_SIGNALKIND']._serialized_end=2207
-  _globals['_EVIDENCELINK']._serialized_start=74
-  _globals['_EVIDENCELINK']._serialized_end=132
-  _globals['_SIGNAL']._serialized_start=135
-  _globals['_SIGNAL']._serialized_end=314
-  _globals['_RATING']._serialized_start=317
-  _globals['_RATING']._serialized_end=447
-  _globals['_SOURCERATING']._serialized_start=450
-  _globals['_SOURCERATING']._serialized_end=710
-  _globals['_SOURCEKINDNOTE']._serialized_start=712
-  _globals['_SOURCEKINDNOTE']._serialized_end=827
-  _globals['_REPORT']._serialized_start=830
-  _globals['_REPORT']._serialized_end=1226
-  _globals['_COVERINGSTORY']._serialized_start=1229
-  _globals['_COVERINGSTORY']._serialized_end=1461
-  _globals['_COVERAGE']._serialized_start=1463
-  _globals['_COVERAGE']._serialized_end=1580
+  _globals['_LABEL']._serialized_start=1725
+  _globals['_LABEL']._serialized_end=1890
+  _globals['_SOURCEKIND']._serialized_start=1893
+  _globals['_SOURCEKIND']._serialized_end=2153
+  _globals['_SIGNALKIND']._serialized_start=2156
+  _globals['_SIGNALKIND']._serialized_end=2349
+  _globals['_CRITERIONSTATE']._serialized_start=2351
+  _globals['_CRITERIONSTATE']._serialized_end=2478
+  _globals['_CRITERION']._serialized_start=74
+  _globals['_CRITERION']._serialized_end=172
+  _globals['_EVIDENCELINK']._serialized_start=174
+  _globals['_EVIDENCELINK']._serialized_end=232
+  _globals['_SIGNAL']._serialized_start=235
+  _globals['_SIGNAL']._serialized_end=414
+  _globals['_RATING']._serialized_start=417
+  _globals['_RATING']._serialized_end=547
+  _globals['_SOURCERATING']._serialized_start=550
+  _globals['_SOURCERATING']._serialized_end=810
+  _globals['_SOURCEKINDNOTE']._serialized_start=812
+  _globals['_SOURCEKINDNOTE']._serialized_end=927
+  _globals['_REPORT']._serialized_start=930
+  _globals['_REPORT']._serialized_end=1368
+  _globals['_COVERINGSTORY']._serialized_start=1371
+  _globals['_COVERINGSTORY']._serialized_end=1603
+  _globals['_COVERAGE']._serialized_start=1605
+  _globals['_COVERAGE']._serialized_end=1722
 # @@protoc_insertion_point(module_scope)

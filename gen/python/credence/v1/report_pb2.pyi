@@ -146,6 +146,77 @@ SIGNAL_KIND_PRESENTATION: SignalKind.ValueType  # 5
 """Headline style, loaded language, opinion labelling."""
 Global___SignalKind: _TypeAlias = SignalKind  # noqa: Y015
 
+class _CriterionState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CriterionStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CriterionState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CRITERION_STATE_UNSPECIFIED: _CriterionState.ValueType  # 0
+    """Not set (a report made before criteria were added has none)."""
+    CRITERION_STATE_YES: _CriterionState.ValueType  # 1
+    """The article meets the criterion."""
+    CRITERION_STATE_NO: _CriterionState.ValueType  # 2
+    """The article fails the criterion."""
+    CRITERION_STATE_UNKNOWN: _CriterionState.ValueType  # 3
+    """The criterion could not be judged (the signal behind it was not assessed, or its
+    evidence points neither way).
+    """
+
+class CriterionState(_CriterionState, metaclass=_CriterionStateEnumTypeWrapper):
+    """How an article fares on one criterion of the report's criteria table."""
+
+CRITERION_STATE_UNSPECIFIED: CriterionState.ValueType  # 0
+"""Not set (a report made before criteria were added has none)."""
+CRITERION_STATE_YES: CriterionState.ValueType  # 1
+"""The article meets the criterion."""
+CRITERION_STATE_NO: CriterionState.ValueType  # 2
+"""The article fails the criterion."""
+CRITERION_STATE_UNKNOWN: CriterionState.ValueType  # 3
+"""The criterion could not be judged (the signal behind it was not assessed, or its
+evidence points neither way).
+"""
+Global___CriterionState: _TypeAlias = CriterionState  # noqa: Y015
+
+@_typing.final
+class Criterion(_message.Message):
+    """One row of the report's criteria table: a yes/no/unknown question a reader can check,
+    with one line that says why.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """The criterion's stable identifier: "rated_by_lists", "corroborated",
+    "checkable_sources", "news_not_opinion", "headline_matches_body", "author_and_dates"
+    or "corrections_and_contact".
+    """
+    label: _builtins.str
+    """The criterion as the reader sees it, e.g. "Claims corroborated by wire reports"."""
+    state: Global___CriterionState.ValueType
+    """Whether the article meets it."""
+    detail: _builtins.str
+    """One line, derived from the report's signals, that says why."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        label: _builtins.str = ...,
+        state: Global___CriterionState.ValueType = ...,
+        detail: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["detail", b"detail", "id", b"id", "label", b"label", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Criterion: _TypeAlias = Criterion  # noqa: Y015
+
 @_typing.final
 class EvidenceLink(_message.Message):
     """A link that backs a reason: a wire story, a rating list entry."""
@@ -391,6 +462,7 @@ class Report(_message.Message):
     COVERAGE_FIELD_NUMBER: _builtins.int
     LANGUAGE_FIELD_NUMBER: _builtins.int
     LANGUAGE_NAME_FIELD_NUMBER: _builtins.int
+    CRITERIA_FIELD_NUMBER: _builtins.int
     score: _builtins.float
     """The overall score, 0 to 100."""
     label: Global___Label.ValueType
@@ -429,6 +501,12 @@ class Report(_message.Message):
     def coverage(self) -> Global___Coverage:
         """Who else reported the article's event."""
 
+    @_builtins.property
+    def criteria(self) -> _containers.RepeatedCompositeFieldContainer[Global___Criterion]:
+        """The criteria table, in a fixed order (see Criterion.id); empty in reports made before
+        criteria were added.
+        """
+
     def __init__(
         self,
         *,
@@ -447,10 +525,11 @@ class Report(_message.Message):
         coverage: Global___Coverage | None = ...,
         language: _builtins.str = ...,
         language_name: _builtins.str = ...,
+        criteria: _abc.Iterable[Global___Criterion] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["coverage", b"coverage", "created_at", b"created_at", "source", b"source"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["canonical_url", b"canonical_url", "confidence", b"confidence", "coverage", b"coverage", "created_at", b"created_at", "domain", b"domain", "label", b"label", "language", b"language", "language_name", b"language_name", "model_version", b"model_version", "score", b"score", "signals", b"signals", "source", b"source", "summary", b"summary", "title", b"title", "url", b"url"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["canonical_url", b"canonical_url", "confidence", b"confidence", "coverage", b"coverage", "created_at", b"created_at", "criteria", b"criteria", "domain", b"domain", "label", b"label", "language", b"language", "language_name", b"language_name", "model_version", b"model_version", "score", b"score", "signals", b"signals", "source", b"source", "summary", b"summary", "title", b"title", "url", b"url"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1,0 +1,1 @@
+"""Small learned text models of the article signals (clickbait, subjectivity, propaganda)."""
