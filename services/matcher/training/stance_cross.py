@@ -25,7 +25,7 @@ import numpy as np
 from services.matcher import embeddings
 from services.matcher.stance_cross import CLASSES, encode_pairs, pair_tokenizer
 from services.matcher.training import finetune
-from services.matcher.training.export_onnx import OPSET, quantize
+from services.matcher.training.export_onnx import OPSET
 
 _LOGGER = logging.getLogger(__name__)
 _CHECKPOINT_SECONDS = 180.0
@@ -207,6 +207,14 @@ def train(
     save()
     state = {k: v.detach().numpy().copy() for k, v in _trained_state(model).items()}
     return CrossResult(state, step, recipe.steps, round(time.perf_counter() - start, 1))
+
+
+def quantize(source: Path, out: Path) -> None:
+    """Dynamic int8 quantization of the weights (MatMul and the embedding tables), one
+    scale per output channel; the graph is committed whole (about 23 MB)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(source, out, per_channel=True, weight_type=QuantType.QInt8)
 
 
 def export(state: dict[str, np.ndarray], layers: int, out: Path, int8: bool) -> None:
