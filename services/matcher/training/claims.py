@@ -30,6 +30,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -126,15 +127,19 @@ def _report(name: str, gold: np.ndarray, predicted: np.ndarray) -> dict[str, Any
     }
 
 
+def _cache_key(tag: str, texts: list[str], labels: list[int]) -> str:
+    digest = hashlib.sha256(tag.encode())
+    for text, label in zip(texts, labels, strict=True):
+        digest.update(f"{label}\t{text}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 def fine_tune_cached(
     folder: Path, texts: list[str], labels: list[int], recipe: finetune.Recipe, cache: Path
 ) -> dict[str, np.ndarray]:
     """`finetune.fine_tune`, kept in `cache` under a digest of the recipe and the data: a
     rerun on the same sentences (or one interrupted after the fine-tuning) reuses it."""
-    digest = hashlib.sha256(repr(recipe).encode())
-    for text, label in zip(texts, labels, strict=True):
-        digest.update(f"{label}\t{text}\n".encode())
-    path = cache / f"checkworthy-{digest.hexdigest()[:16]}.npz"
+    path = cache / f"checkworthy-{_cache_key(repr(recipe), texts, labels)}.npz"
     if path.is_file():
         _LOGGER.info("reusing the fine-tuned layers in %s", path)
         with np.load(path) as stored:
@@ -143,6 +148,19 @@ def fine_tune_cached(
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, **tuned)  # type: ignore[arg-type]
     return tuned
+
+
+def fit_lexical_cached(texts: list[str], labels: list[int], cache: Path) -> Pipeline:
+    """`build_pipeline()` fitted on the sentences, kept in `cache` like the fine-tuning."""
+    path = cache / f"checkworthy-lexical-{_cache_key('lexical', texts, labels)}.joblib"
+    if path.is_file():
+        _LOGGER.info("reusing the lexical head in %s", path)
+        cached: Pipeline = joblib.load(path)
+        return cached
+    pipeline = build_pipeline().fit(texts, labels)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(pipeline, path)
+    return pipeline
 
 
 def fit_stack(labels: np.ndarray, lexical: np.ndarray, dense: np.ndarray, fitted_on: str) -> Stack:
@@ -180,7 +198,9 @@ def train(data_dir: Path, out: Path, recipe: finetune.Recipe) -> dict[str, Any]:
     split = split_by_debate([int(r["sentence_id"]) for r in rows])
     fit, tune, validation = split.fit, split.tune, split.validation
     start = time.perf_counter()
-    pipeline = build_pipeline().fit(list(texts[fit]), labels[fit])
+    cache = get_settings().state_dir / "training"
+    fit_texts, fit_labels = list(texts[fit]), [int(v) for v in labels[fit]]
+    pipeline = fit_lexical_cached(fit_texts, fit_labels, cache)
     lexical = CheckWorthinessModel(pipeline, 0.5)
     lexical_tune = lexical.lexical_scores(texts[tune])
     bundle: dict[str, Any] = {
@@ -199,10 +219,7 @@ def train(data_dir: Path, out: Path, recipe: finetune.Recipe) -> dict[str, Any]:
         _LOGGER.info(
             "fine-tuning the top %d MiniLM layers on %d sentences", recipe.layers, len(fit)
         )
-        cache = get_settings().state_dir / "training"
-        tuned = fine_tune_cached(
-            folder, list(texts[fit]), [int(v) for v in labels[fit]], recipe, cache
-        )
+        tuned = fine_tune_cached(folder, fit_texts, fit_labels, recipe, cache)
         encoder = export_onnx.encoder_for(ENCODER, tuned)
         probe = CheckWorthinessModel(pipeline, 0.5, tuned, encoder=encoder)
         dense_tune = probe.dense_scores(list(texts[tune]))
