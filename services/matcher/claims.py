@@ -32,7 +32,6 @@ MODEL_PATH = Path(__file__).resolve().parent / "models" / "checkworthy.joblib"
 ENCODER = "checkworthy"
 """The fine-tuned encoder (`models/checkworthy.onnx`) the artifact's head reads."""
 
-STACK_PATH = MODEL_PATH.with_suffix(".stack.json")
 _DIGITS = re.compile(r"\d")
 _CLIP = 1e-6
 
@@ -46,6 +45,11 @@ def logit(proba: np.ndarray) -> np.ndarray:
     """log(p / (1 - p)), with p kept off 0 and 1."""
     clipped = np.clip(np.asarray(proba, dtype=np.float64), _CLIP, 1 - _CLIP)
     return np.asarray(np.log(clipped / (1 - clipped)), dtype=np.float64)
+
+
+def stack_path(heads: Path) -> Path:
+    """Where the stack fitted on the heads at `heads` is saved (`<name>.stack.json`)."""
+    return heads.with_suffix(".stack.json")
 
 
 def file_digest(path: Path) -> str:
@@ -153,8 +157,8 @@ class CheckWorthinessModel:
     def load(cls, path: Path = MODEL_PATH) -> CheckWorthinessModel:
         """Loads the artifacts written by `training.claims`: the heads at `path` and the
         stack beside them (`<name>.stack.json`) when there is one."""
-        stack_path = path.with_suffix(".stack.json")
-        stack = Stack.read(stack_path, path) if stack_path.is_file() else None
+        saved = stack_path(path)
+        stack = Stack.read(saved, path) if saved.is_file() else None
         return cls.from_bundle(joblib.load(path), stack=stack)
 
     def lexical_scores(self, sentences: Sequence[str]) -> np.ndarray:

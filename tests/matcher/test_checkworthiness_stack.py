@@ -26,12 +26,13 @@ def test_scores_rise_with_either_head() -> None:
     assert np.all(stack.scores(high, low) > stack.scores(low, low))
     assert np.all(stack.scores(low, high) > stack.scores(low, low))
     edges = stack.scores(np.array([0.0, 1.0]), np.array([0.0, 1.0]))
-    assert np.all(np.isfinite(edges)) and edges[0] < 0.01 < 0.99 < edges[1]
+    assert np.all(np.isfinite(edges)) and edges[0] < 0.01 and edges[1] > 0.99
 
 
 def test_written_and_read_back_for_its_heads_only(tmp_path: Path) -> None:
     heads = _heads(tmp_path)
-    path = tmp_path / "heads.stack.json"
+    path = claims.stack_path(heads)
+    assert path.name == "heads.stack.json"
     stack = Stack(0.7, 1.3, -0.2, 0.45, file_digest(heads), "tuning blocks [1, 2]")
     stack.write(path)
     assert Stack.read(path, heads) == stack
@@ -56,9 +57,10 @@ def test_fitted_at_equal_priors_on_informative_heads() -> None:
 
 
 def test_committed_model_uses_its_stack() -> None:
-    if not claims.STACK_PATH.is_file():
-        pytest.fail(f"{claims.STACK_PATH.name} is missing; run make train-claims")
-    stack = Stack.read(claims.STACK_PATH, claims.MODEL_PATH)
+    saved = claims.stack_path(claims.MODEL_PATH)
+    if not saved.is_file():
+        pytest.fail(f"{saved.name} is missing; run make train-claims")
+    stack = Stack.read(saved, claims.MODEL_PATH)
     model = CheckWorthinessModel.load()
     if not embeddings.available():
         assert model.stack is None  # the lexical head alone, with its own threshold

@@ -50,6 +50,7 @@ from services.matcher.claims import (
     file_digest,
     logit,
     normalise,
+    stack_path,
 )
 from services.matcher.training import export_onnx, finetune
 from services.matcher.training.debate_split import split_by_debate
@@ -268,10 +269,9 @@ def train(data_dir: Path, out: Path, recipe: finetune.Recipe) -> dict[str, Any]:
         "artifacts_trained_on": "heads on the fit blocks, the stack on the tuning blocks",
     }
     save_artifact(bundle, out, metrics)
-    stack_path = out.with_suffix(".stack.json")
-    stack_path.unlink(missing_ok=True)
+    stack_path(out).unlink(missing_ok=True)
     if model.stack is not None:
-        replace(model.stack, heads_sha256=file_digest(out)).write(stack_path)
+        replace(model.stack, heads_sha256=file_digest(out)).write(stack_path(out))
     return metrics
 
 
