@@ -1,19 +1,24 @@
 """Check-worthiness of sentences, and who a claim is attributed to.
 
-Check-worthiness mixes a calibrated linear model over word and character n-grams with
-all-MiniLM-L6-v2 whose top layers were fine-tuned for the task (run by ONNX Runtime,
-`embeddings.py`), both trained on ClaimBuster
-(`python -m services.matcher.training.claims`); the mixing weight and the decision threshold
-are stored in the artifact with them. Attribution ("Peskov said", "according to Reuters")
-is rule-based: the speaker and the credited outlet are cheap to read off the sentence and
-the scorer needs them to tell an article's own claims from the claims it reports.
+Check-worthiness stacks two heads trained on ClaimBuster
+(`python -m services.matcher.training.claims`): a calibrated linear model over word and
+character n-grams, and all-MiniLM-L6-v2 whose top layers were fine-tuned for the task (run by
+ONNX Runtime, `embeddings.py`). A logistic regression over their logits and its decision
+threshold, fitted on debates neither head saw, make the small stack artifact
+(`checkworthy.stack.json`) next to the heads' (`checkworthy.joblib`).
+
+Attribution ("Peskov said", "according to Reuters") is rule-based: the speaker and the
+credited outlet are cheap to read off the sentence and the scorer needs them to tell an
+article's own claims from the claims it reports.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +33,7 @@ ENCODER = "checkworthy"
 """The fine-tuned encoder (`models/checkworthy.onnx`) the artifact's head reads."""
 
 _DIGITS = re.compile(r"\d")
+_CLIP = 1e-6
 
 
 def normalise(text: str) -> str:
@@ -35,10 +41,72 @@ def normalise(text: str) -> str:
     return _DIGITS.sub("0", text.lower())
 
 
+def logit(proba: np.ndarray) -> np.ndarray:
+    """log(p / (1 - p)), with p kept off 0 and 1."""
+    clipped = np.clip(np.asarray(proba, dtype=np.float64), _CLIP, 1 - _CLIP)
+    return np.asarray(np.log(clipped / (1 - clipped)), dtype=np.float64)
+
+
+def stack_path(heads: Path) -> Path:
+    """Where the stack fitted on the heads at `heads` is saved (`<name>.stack.json`)."""
+    return heads.with_suffix(".stack.json")
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, hex: what ties a stack to the heads it was fitted on."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A logistic regression over the two heads' logits, and its decision threshold (for F1
+    of the check-worthy class at equal class priors). `heads_sha256`: the digest of the
+    heads' artifact it was fitted on."""
+
+    lexical_weight: float
+    dense_weight: float
+    bias: float
+    threshold: float
+    heads_sha256: str
+    fitted_on: str = ""
+
+    def scores(self, lexical: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        """P(check-worthy) from the lexical and the MiniLM heads' probabilities."""
+        z = self.bias + self.lexical_weight * logit(lexical) + self.dense_weight * logit(dense)
+        return np.asarray(1 / (1 + np.exp(-z)), dtype=np.float64)
+
+    def write(self, path: Path) -> None:
+        """Saves the stack as JSON."""
+        path.write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def read(cls, path: Path, heads: Path) -> Stack:
+        """The stack saved at `path`; ValueError when it is malformed or was fitted on other
+        heads than the artifact at `heads`."""
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            stack = cls(
+                lexical_weight=float(raw["lexical_weight"]),
+                dense_weight=float(raw["dense_weight"]),
+                bias=float(raw["bias"]),
+                threshold=float(raw["threshold"]),
+                heads_sha256=str(raw["heads_sha256"]),
+                fitted_on=str(raw.get("fitted_on", "")),
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"{path}: not a check-worthiness stack ({error!r})") from error
+        if stack.heads_sha256 != file_digest(heads):
+            raise ValueError(
+                f"{path} was fitted on other heads than {heads.name}; "
+                "run `make train-claims` to refit both"
+            )
+        return stack
+
+
 class CheckWorthinessModel:
     """The trained heads and thresholds. With the fine-tuned MiniLM encoder available the
-    lexical head and the MiniLM head are mixed; otherwise the lexical head alone is used
-    with its own threshold."""
+    lexical head and the MiniLM head are stacked (or, without a stack, mixed by the
+    artifact's weight); otherwise the lexical head alone is used with its own threshold."""
 
     def __init__(
         self,
@@ -49,19 +117,27 @@ class CheckWorthinessModel:
         lexical_threshold: float | None = None,
         *,
         encoder: embeddings.Encoder | None = None,
+        stack: Stack | None = None,
     ) -> None:
         """`finetuned`: the artifact's fine-tuned weights (the head's among them);
-        `encoder`: the fine-tuned encoder they belong to (None: lexical head alone)."""
+        `encoder`: the fine-tuned encoder they belong to (None: lexical head alone);
+        `stack`: how to combine the two heads (None: mixed by `embedding_weight`)."""
         self.pipeline = pipeline
         self.finetuned = finetuned
         self.embedding_weight = embedding_weight
         self.encoder = encoder if finetuned is not None else None
         use_both = self.encoder is not None
+        self.stack = stack if use_both else None
+        if self.stack is not None:
+            threshold = self.stack.threshold
         self.threshold = threshold if use_both else (lexical_threshold or threshold)
 
     @classmethod
     def from_bundle(
-        cls, bundle: dict[str, Any], encoder: embeddings.Encoder | None = None
+        cls,
+        bundle: dict[str, Any],
+        encoder: embeddings.Encoder | None = None,
+        stack: Stack | None = None,
     ) -> CheckWorthinessModel:
         """The model from the artifact's dict, with `encoder` or the committed one."""
         finetuned = bundle.get("finetuned")
@@ -74,12 +150,16 @@ class CheckWorthinessModel:
             float(bundle.get("embedding_weight", 0.5)),
             bundle.get("lexical_threshold"),
             encoder=encoder,
+            stack=stack,
         )
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> CheckWorthinessModel:
-        """Loads the artifact written by `training.claims`."""
-        return cls.from_bundle(joblib.load(path))
+        """Loads the artifacts written by `training.claims`: the heads at `path` and the
+        stack beside them (`<name>.stack.json`) when there is one."""
+        saved = stack_path(path)
+        stack = Stack.read(saved, path) if saved.is_file() else None
+        return cls.from_bundle(joblib.load(path), stack=stack)
 
     def lexical_scores(self, sentences: Sequence[str]) -> np.ndarray:
         """The n-gram head's probabilities alone."""
@@ -105,6 +185,8 @@ class CheckWorthinessModel:
         dense = self.dense_scores(sentences, vectors)
         if dense is None:
             return self.lexical_scores(sentences)
+        if self.stack is not None:
+            return self.stack.scores(self.lexical_scores(sentences), dense)
         if self.embedding_weight >= 1:  # the lexical head is only the fallback then
             return dense
         lexical = self.lexical_scores(sentences)

@@ -1,46 +1,64 @@
 """Trains the check-worthiness model on ClaimBuster: `make train-claims` (PyPI's PyTorch for
-the fine-tuning, CPU only; about ten minutes on two cores).
+the fine-tuning, CPU only; about ten minutes on two idle cores).
 
 Two heads: a calibrated linear SVM over word and character n-grams, and all-MiniLM-L6-v2
-(the packaged model) with its top layers fine-tuned and a linear head (`finetune.py`); their
-probabilities are mixed. The data are split three ways, stratified: 20% validation, and of
-the rest 15% to choose the mixing weight and the thresholds and 85% to fit both heads. The
-artifact is the model that was validated, so the figures describe what ships.
+(the packaged model) with its top layers fine-tuned and a linear head (`finetune.py`). A
+logistic regression over their logits (the stack) combines them. The data are split by
+debate (`debate_split.py`): whole debates are held out for validation (about 20 %) and for
+tuning (about 12 %), and the heads are fitted on the rest. The stack and every decision
+threshold are fitted on the tuning debates, never on validation. The artifacts are the
+models that were validated, so the figures describe what ships: the heads
+(`checkworthy.joblib`) and the stack (`checkworthy.stack.json`).
 
-The threshold maximises F1 of the check-worthy class at equal class priors (negatives
-weighted by positives/negatives): ClaimBuster's test set is balanced while its training
-file holds one check-worthy sentence in four, and in the product a missed claim loses
-evidence while an extra one only costs a search. The validation split is reported as it is
-and at equal priors, for the mixed model and for the lexical head alone (the fallback when
-the MiniLM package is missing), and written with the artifact as a metrics JSON.
+Thresholds maximise F1 of the check-worthy class at equal class priors (negatives weighted
+by positives/negatives; the stack is fitted with the same weights): ClaimBuster's test set is
+balanced while its training file holds one check-worthy sentence in four, and in the product
+a missed claim loses evidence while an extra one only costs a search. The validation debates
+are reported as they are and at equal priors, for the stack, for each head alone (the
+lexical head is the fallback when the MiniLM package is missing) and for the former fixed
+mix, and written with the artifact as a metrics JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import time
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import classification_report, f1_score
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_union
 from sklearn.svm import LinearSVC
 
 from services.common.config import get_settings
 from services.matcher import embeddings
 from services.matcher.artifacts import save_artifact
-from services.matcher.claims import ENCODER, MODEL_PATH, CheckWorthinessModel, normalise
+from services.matcher.claims import (
+    ENCODER,
+    MODEL_PATH,
+    CheckWorthinessModel,
+    Stack,
+    file_digest,
+    logit,
+    normalise,
+    stack_path,
+)
 from services.matcher.training import export_onnx, finetune
+from services.matcher.training.debate_split import split_by_debate
 
 _LOGGER = logging.getLogger(__name__)
 SEED = 13
 _THRESHOLDS = np.arange(0.1, 0.81, 0.025)
+_STACK_THRESHOLDS = np.arange(0.05, 0.951, 0.01)
 _WEIGHTS = np.arange(0.0, 1.01, 0.1)
 
 
@@ -75,10 +93,12 @@ def _balanced_f1(labels: np.ndarray, proba: np.ndarray, threshold: float) -> flo
     return float(f1_score(labels, predicted, sample_weight=balanced_weights(labels)))
 
 
-def best_threshold(labels: np.ndarray, proba: np.ndarray) -> float:
-    """The threshold with the best check-worthy F1 at equal class priors."""
-    f1s = [_balanced_f1(labels, proba, t) for t in _THRESHOLDS]
-    return float(round(_THRESHOLDS[int(np.argmax(f1s))], 3))
+def best_threshold(
+    labels: np.ndarray, proba: np.ndarray, thresholds: np.ndarray = _THRESHOLDS
+) -> float:
+    """The threshold of `thresholds` with the best check-worthy F1 at equal class priors."""
+    f1s = [_balanced_f1(labels, proba, t) for t in thresholds]
+    return float(round(thresholds[int(np.argmax(f1s))], 3))
 
 
 def best_mix(labels: np.ndarray, lexical: np.ndarray, dense: np.ndarray) -> tuple[float, float]:
@@ -108,65 +128,150 @@ def _report(name: str, gold: np.ndarray, predicted: np.ndarray) -> dict[str, Any
     }
 
 
-def _splits(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(fit, tune, validation) row indices, stratified."""
-    rest, validation = train_test_split(
-        np.arange(len(labels)), test_size=0.2, random_state=SEED, stratify=labels
+def _cache_key(tag: str, texts: list[str], labels: list[int]) -> str:
+    digest = hashlib.sha256(tag.encode())
+    for text, label in zip(texts, labels, strict=True):
+        digest.update(f"{label}\t{text}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def fine_tune_cached(
+    folder: Path, texts: list[str], labels: list[int], recipe: finetune.Recipe, cache: Path
+) -> dict[str, np.ndarray]:
+    """`finetune.fine_tune`, kept in `cache` under a digest of the recipe and the data: a
+    rerun on the same sentences (or one interrupted after the fine-tuning) reuses it."""
+    path = cache / f"checkworthy-{_cache_key(repr(recipe), texts, labels)}.npz"
+    if path.is_file():
+        _LOGGER.info("reusing the fine-tuned layers in %s", path)
+        with np.load(path) as stored:
+            return {name: stored[name] for name in stored.files}
+    tuned = finetune.fine_tune(folder, texts, labels, recipe)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **tuned)  # type: ignore[arg-type]
+    return tuned
+
+
+def fit_lexical_cached(texts: list[str], labels: list[int], cache: Path) -> Pipeline:
+    """`build_pipeline()` fitted on the sentences, kept in `cache` like the fine-tuning."""
+    path = cache / f"checkworthy-lexical-{_cache_key('lexical', texts, labels)}.joblib"
+    if path.is_file():
+        _LOGGER.info("reusing the lexical head in %s", path)
+        cached: Pipeline = joblib.load(path)
+        return cached
+    pipeline = build_pipeline().fit(texts, labels)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(pipeline, path)
+    return pipeline
+
+
+def fit_stack(labels: np.ndarray, lexical: np.ndarray, dense: np.ndarray, fitted_on: str) -> Stack:
+    """The logistic regression over both heads' logits at equal class priors, and its
+    threshold with the best check-worthy F1 at equal priors, on the same sentences (the
+    heads' digest is left empty until their artifact is written)."""
+    features = np.column_stack([logit(lexical), logit(dense)])
+    regression = LogisticRegression(C=1.0).fit(
+        features, labels, sample_weight=balanced_weights(labels)
     )
-    fit, tune = train_test_split(rest, test_size=0.15, random_state=SEED, stratify=labels[rest])
-    return fit, tune, validation
+    (lexical_weight, dense_weight), bias = regression.coef_[0], regression.intercept_[0]
+    stack = Stack(
+        round(float(lexical_weight), 6),
+        round(float(dense_weight), 6),
+        round(float(bias), 6),
+        0.5,
+        "",
+        fitted_on,
+    )
+    threshold = best_threshold(labels, stack.scores(lexical, dense), _STACK_THRESHOLDS)
+    return replace(stack, threshold=threshold)
+
+
+def _stack_fields(stack: Stack | None) -> dict[str, Any] | None:
+    if stack is None:
+        return None
+    return {k: v for k, v in asdict(stack).items() if k != "heads_sha256"}
 
 
 def train(data_dir: Path, out: Path, recipe: finetune.Recipe) -> dict[str, Any]:
-    """Trains, validates, writes the artifact and returns the metrics."""
+    """Trains, validates, writes the artifacts and returns the metrics."""
     rows = json.loads((data_dir / "claimbuster" / "train.json").read_text(encoding="utf-8"))
     texts = np.asarray([str(r["text"]) for r in rows], dtype=object)
     labels = np.asarray([int(r["label"]) for r in rows])
-    fit, tune, validation = _splits(labels)
+    split = split_by_debate([int(r["sentence_id"]) for r in rows])
+    fit, tune, validation = split.fit, split.tune, split.validation
     start = time.perf_counter()
-    pipeline = build_pipeline().fit(list(texts[fit]), labels[fit])
+    cache = get_settings().state_dir / "training"
+    fit_texts, fit_labels = list(texts[fit]), [int(v) for v in labels[fit]]
+    pipeline = fit_lexical_cached(fit_texts, fit_labels, cache)
     lexical = CheckWorthinessModel(pipeline, 0.5)
+    lexical_tune = lexical.lexical_scores(texts[tune])
     bundle: dict[str, Any] = {
         "pipeline": pipeline,
-        "lexical_threshold": best_threshold(labels[tune], lexical.lexical_scores(texts[tune])),
+        "lexical_threshold": best_threshold(labels[tune], lexical_tune),
         "finetuned": None,
         "embedding_weight": 0.0,
     }
     bundle["threshold"] = bundle["lexical_threshold"]
-    tuned_encoder = None
+    val_texts = list(texts[validation])
+    gold = labels[validation]
+    metrics: dict[str, Any] = {}
+    model = None
     folder = embeddings.model_dir()
     if folder is not None:
         _LOGGER.info(
             "fine-tuning the top %d MiniLM layers on %d sentences", recipe.layers, len(fit)
         )
-        tuned = finetune.fine_tune(folder, list(texts[fit]), list(labels[fit]), recipe)
-        tuned_encoder = export_onnx.encoder_for(ENCODER, tuned)
-        probe = CheckWorthinessModel(pipeline, 0.5, tuned, encoder=tuned_encoder)
-        dense = probe.dense_scores(list(texts[tune]))
-        if dense is not None:
-            weight, threshold = best_mix(labels[tune], lexical.lexical_scores(texts[tune]), dense)
+        tuned = fine_tune_cached(folder, fit_texts, fit_labels, recipe, cache)
+        encoder = export_onnx.encoder_for(ENCODER, tuned)
+        probe = CheckWorthinessModel(pipeline, 0.5, tuned, encoder=encoder)
+        dense_tune = probe.dense_scores(list(texts[tune]))
+        dense_val = probe.dense_scores(val_texts)
+        if dense_tune is not None and dense_val is not None:
+            weight, threshold = best_mix(labels[tune], lexical_tune, dense_tune)
             bundle.update(finetuned=tuned, embedding_weight=weight, threshold=threshold)
-    model = CheckWorthinessModel.from_bundle(bundle, tuned_encoder)
-    val_texts = list(texts[validation])
-    metrics: dict[str, Any] = {
-        **_report("model", labels[validation], np.asarray(model.labels(val_texts))),
-        "threshold": bundle["threshold"],
-        "embedding_weight": bundle["embedding_weight"],
+            lexical_val = lexical.lexical_scores(val_texts)
+            dense_threshold = best_threshold(labels[tune], dense_tune)
+            mixed = (1 - weight) * lexical_val + weight * dense_val
+            metrics["minilm_only"] = {
+                **_report("MiniLM head alone", gold, (dense_val >= dense_threshold).astype(int)),
+                "threshold": dense_threshold,
+            }
+            metrics["fixed_mix"] = {
+                **_report("fixed mix (former model)", gold, (mixed >= threshold).astype(int)),
+                "threshold": threshold,
+                "embedding_weight": weight,
+            }
+            stack = fit_stack(
+                labels[tune], lexical_tune, dense_tune, f"tuning blocks {list(split.tune_blocks)}"
+            )
+            model = CheckWorthinessModel.from_bundle(bundle, encoder, stack)
+    if model is None:
+        model = CheckWorthinessModel.from_bundle(bundle)
+    metrics = {
+        **_report("model", gold, np.asarray(model.labels(val_texts))),
+        "threshold": model.threshold,
+        "stack": _stack_fields(model.stack),
         "finetuned_layers": recipe.layers if bundle["finetuned"] else 0,
         "epochs": recipe.epochs,
-        "lexical_only": _report(
-            "lexical head alone (fallback)",
-            labels[validation],
-            (model.lexical_scores(val_texts) >= bundle["lexical_threshold"]).astype(int),
-        ),
+        **metrics,
+        "lexical_only": {
+            **_report(
+                "lexical head alone (fallback)",
+                gold,
+                (model.lexical_scores(val_texts) >= bundle["lexical_threshold"]).astype(int),
+            ),
+            "threshold": bundle["lexical_threshold"],
+        },
         "fit_sentences": len(fit),
         "tune_sentences": len(tune),
         "validation_sentences": len(validation),
-        "splits": f"stratified: 20% validation, then 15% tune / 85% fit; seed {SEED}",
+        "splits": split.describe(),
         "train_seconds": round(time.perf_counter() - start, 1),
-        "artifact_trained_on": "the fit split (the validated model is the one shipped)",
+        "artifacts_trained_on": "heads on the fit blocks, the stack on the tuning blocks",
     }
     save_artifact(bundle, out, metrics)
+    stack_path(out).unlink(missing_ok=True)
+    if model.stack is not None:
+        replace(model.stack, heads_sha256=file_digest(out)).write(stack_path(out))
     return metrics
 
 
