@@ -31,6 +31,7 @@ import typer
 from credence.v1 import fetcher_pb2, matcher_pb2, report_pb2, scoring_pb2
 
 from services.common.errors import CredenceError, invalid_argument
+from services.scorer.weights import PART_NAMES
 
 if TYPE_CHECKING:
     from services.pipeline.stages import LocalStages
@@ -45,26 +46,7 @@ SIGNAL_COLUMNS: dict[int, str] = {
     report_pb2.SIGNAL_KIND_TRANSPARENCY: "transparency",
     report_pb2.SIGNAL_KIND_PRESENTATION: "presentation",
 }
-PART_COLUMNS = (
-    "question_headline",
-    "loaded",
-    "sensational",
-    "insertions",
-    "unlabelled_opinion",
-    "capitals",
-    "exclamations",
-    "clickbait",
-    "subjectivity",
-    "propaganda",
-    "headline",
-    "outlets",
-    "attributed",
-    "named_sources",
-    "anonymous",
-    "quotes",
-    "links",
-    "diversity",
-)
+PART_COLUMNS = tuple(part for parts in PART_NAMES.values() for part in parts)
 COLUMNS = (*SIGNAL_COLUMNS.values(), *PART_COLUMNS)
 
 

@@ -12,8 +12,8 @@ sentence's vector moves slightly (about 0.01 of cosine) with the batch it is enc
 Measured on the check-worthiness validation debates (ClaimBuster, whole debates held out:
 `training/debate_split.py`, 1,626 sentences), the served stack with float32 → int8: F1 of
 the check-worthy class 0.8319 → 0.8315, at equal priors 0.9016 → 0.9007, macro 0.8824 →
-0.8822; CPU per article's candidates about halved (318 → 157 ms). The retrieval encoder stays float32:
-its figures (`credence eval retrieve`) must not move.
+0.8822; CPU per article's candidates about halved (318 → 157 ms). The retrieval encoder
+stays float32: its figures (`credence eval retrieve`) must not move.
 """
 
 from __future__ import annotations
