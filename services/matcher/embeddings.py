@@ -59,9 +59,8 @@ def onnx_path(name: str) -> Path:
     return MODELS_DIR / f"{name}.onnx"
 
 
-@lru_cache(maxsize=1)
-def tokenizer() -> Tokenizer | None:
-    """The packaged WordPiece tokenizer (truncating, no padding), or None."""
+def load_tokenizer(max_tokens: int) -> Tokenizer | None:
+    """A new packaged WordPiece tokenizer truncating at `max_tokens`, no padding; or None."""
     folder = model_dir()
     if folder is None:
         return None
@@ -69,8 +68,14 @@ def tokenizer() -> Tokenizer | None:
 
     loaded = Tokenizer.from_file(str(folder / "tokenizer.json"))
     loaded.no_padding()
-    loaded.enable_truncation(MAX_TOKENS)
+    loaded.enable_truncation(max_tokens)
     return loaded
+
+
+@lru_cache(maxsize=1)
+def tokenizer() -> Tokenizer | None:
+    """The process's packaged tokenizer for single sentences (truncating, no padding)."""
+    return load_tokenizer(MAX_TOKENS)
 
 
 def token_ids(texts: Sequence[str]) -> list[list[int]]:

@@ -33,15 +33,7 @@ CLASSES = 4
 
 def pair_tokenizer(max_tokens: int = MAX_PAIR_TOKENS) -> Tokenizer | None:
     """The packaged tokenizer, truncating (claim, passage) pairs to `max_tokens`."""
-    folder = embeddings.model_dir()
-    if folder is None:
-        return None
-    from tokenizers import Tokenizer
-
-    loaded = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    loaded.no_padding()
-    loaded.enable_truncation(max_tokens)
-    return loaded
+    return embeddings.load_tokenizer(max_tokens)
 
 
 def encode_pairs(
