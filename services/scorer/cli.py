@@ -57,7 +57,8 @@ def rating_dict(rating: report_pb2.SourceRating) -> dict[str, object]:
 
 def render(rating: report_pb2.SourceRating) -> str:
     """A readable description of a SourceRating."""
-    kind = f", {KIND_WORDS[rating.kind]}" if rating.kind else ""
+    kind_words = KIND_WORDS[rating.kind] if rating.kind else ""
+    kind = f", {kind_words}" if kind_words and kind_words != label_words(rating.label) else ""
     head = (
         f"{rating.domain}: {rating.score:.0f}/100, {label_words(rating.label)}{kind}, "
         f"confidence {rating.confidence:.0%}"
