@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,12 @@ def _badge(worker: Any, url_prefix: str) -> dict[str, Any]:
     )
 
 
+def _page_visits(counts: Mapping[str, int]) -> dict[str, int]:
+    """Requests for the site's pages; the browser asks for /favicon.ico on its own schedule
+    (later on a busy machine), so that one says nothing about the extension."""
+    return {path: n for path, n in counts.items() if path != "/favicon.ico"}
+
+
 def test_badge_and_popup_analysis(browser: Any, edge_stack: Stack) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     worker = _service_worker(browser)
@@ -147,7 +153,7 @@ def test_badge_and_popup_analysis(browser: Any, edge_stack: Stack) -> None:
         )
         assert grey["colour"][:3] == [95, 99, 104]
         unrated.close()
-        visits = dict(counts)
+        visits = _page_visits(counts)
 
         popup = browser.new_page()
         popup.set_viewport_size({"width": 420, "height": 900})
@@ -169,4 +175,4 @@ def test_badge_and_popup_analysis(browser: Any, edge_stack: Stack) -> None:
         page.screenshot(path=str(ARTIFACTS / "extension-news-page.png"))
 
         # Nothing was fetched from the news site for the analysis: the page was sent.
-        assert dict(counts) == visits
+        assert _page_visits(counts) == visits
