@@ -145,14 +145,21 @@ def test_the_wire_index_is_a_postgres_statefulset_and_matchers_keep_no_volume() 
     docs = {(d["kind"], d["metadata"]["name"]): d for _, d in _documents()}
     postgres = docs[("StatefulSet", "postgres")]
     assert postgres["spec"]["volumeClaimTemplates"]
-    assert ("Service", "postgres") in docs and ("Secret", "credence-postgres") in docs
+    assert ("Service", "postgres") in docs
     for name in ("matcher", "worker"):
         spec = docs[("Deployment", name)]["spec"]["template"]["spec"]
         env = {e["name"]: e for e in spec["containers"][0]["env"]}
         assert env["CREDENCE_INDEX_URL"]["value"].startswith("postgresql://")
-        assert env["CREDENCE_PG_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == (
-            "credence-postgres"
-        )
+        assert env["CREDENCE_PG_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": "credence-secrets",
+            "key": "pg-password",
+        }
     matcher = docs[("Deployment", "matcher")]["spec"]["template"]["spec"]
     claims = [v.get("persistentVolumeClaim", {}).get("claimName") for v in matcher["volumes"]]
     assert claims == ["credence-data"]  # the read-only data folder; no index volume
+
+
+def test_no_secret_value_ships_in_the_manifests() -> None:
+    """Passwords come from the Secret the operator creates, never from the repository."""
+    for path, document in _documents():
+        assert document["kind"] != "Secret", path

@@ -1,9 +1,14 @@
 """Jobs whose task died without a word: a task killed at the hard time limit, or whose
-worker process was lost once no redelivery is left, cannot mark its own job. Celery reports
-both in the worker's main process through `task_failure`; this handler marks the job FAILED
-with a reason (TASK_TIME_LIMIT, WORKER_LOST) and releases the job's single-flight lock, so
-callers get an answer instead of waiting on a job that will never finish, and the next
-request for the same report starts afresh."""
+worker process was lost, cannot mark its own job. Celery reports a time limit (and a loss it
+does not redeliver) in the worker's main process through `task_failure`; this handler marks
+the job FAILED with a reason (TASK_TIME_LIMIT, WORKER_LOST) and releases the job's
+single-flight lock, so callers get an answer instead of waiting on a job that will never
+finish, and the next request for the same report starts afresh.
+
+A task acknowledged late is redelivered each time its worker dies, and Celery sets no limit:
+an article that kills its worker (out of memory, a native crash) would loop forever. Each
+delivery of a stage attempt is counted in the state store (`count_delivery`), and the task
+fails its job with WORKER_LOST past `MAX_DELIVERIES`."""
 
 from __future__ import annotations
 
@@ -16,11 +21,18 @@ from celery.exceptions import TimeLimitExceeded
 from celery.signals import task_failure
 from google.protobuf.message import DecodeError
 
+from services.common.cache import Cache
 from services.common.errors import CredenceError
 from services.pipeline.jobs import release_lock
+from services.pipeline.keys import delivery_key
 from services.pipeline.payload import decode
 
 _LOGGER = logging.getLogger(__name__)
+
+MAX_DELIVERIES = 3
+"""Deliveries of one stage attempt (the first and two after lost workers) before the job fails."""
+_DELIVERY_TTL_S = 3600
+_MAX_COUNT_RACES = 20
 
 _REASONS: dict[type[BaseException], tuple[str, str]] = {
     TimeLimitExceeded: ("TASK_TIME_LIMIT", "the {stage} stage was killed at its time limit"),
@@ -68,6 +80,25 @@ def fail_killed_job(task_name: str, exception: BaseException | None, args: Any) 
         return False
     _LOGGER.warning("job %s failed in %s: %s", job_id, stage, code)
     return True
+
+
+def count_delivery(store: Cache, job_id: str, stage: str, attempt: int) -> int:
+    """Counts one more delivery of a stage attempt and returns the count (1 the first time).
+    A store that is down counts nothing and answers 1, so an outage never fails a job."""
+    key = delivery_key(job_id, stage, attempt)
+    for _ in range(_MAX_COUNT_RACES):
+        current = store.get(key)
+        count = int(current or b"0") + 1
+        if store.compare_and_set(key, current, str(count).encode(), _DELIVERY_TTL_S):
+            return count
+    return 1
+
+
+def lost_too_often(store: Cache, job_id: str, stage: str, attempt: int) -> str | None:
+    """The failure message when this delivery is one too many; None when it may run."""
+    if count_delivery(store, job_id, stage, attempt) <= MAX_DELIVERIES:
+        return None
+    return f"the worker running the {stage} stage was lost {MAX_DELIVERIES} times"
 
 
 def _on_task_failure(

@@ -37,3 +37,8 @@ def body_key(job_id: str) -> str:
 def job_grant_key(job_id: str, key_id: str) -> str:
     """Present when the API key `key_id` was handed job `job_id` (it may read the job)."""
     return f"{PREFIX}:job:{job_id}:key:{key_id}"
+
+
+def delivery_key(job_id: str, stage: str, attempt: int) -> str:
+    """How many times one attempt of a job's stage was delivered to a worker."""
+    return f"{PREFIX}:job:{job_id}:deliveries:{stage}:{attempt}"

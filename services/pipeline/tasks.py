@@ -27,6 +27,7 @@ from services.common.errors import CredenceError
 from services.common.log import job_id_var, request_id_var
 from services.pipeline import runtime
 from services.pipeline.bodies import drop_body, take_body
+from services.pipeline.job_guard import lost_too_often
 from services.pipeline.jobs import release_lock
 from services.pipeline.payload import (
     PipelineState,
@@ -43,11 +44,11 @@ MAX_RETRIES = 3
 MIN_STAGE_S = 0.2
 """A stage is not started (nor retried) with less time than this left to the job."""
 SCORE_RESERVE_S = 1.0
+"""Time the match stage leaves for scoring, so a slow matcher degrades instead of failing."""
 MAX_REFRESHES = 2
 """Times a report is recomputed for a wire search that was still pending."""
 REFRESH_DELAY_S = 6.0
 """Wait before recomputing: GDELT answers one request per five seconds."""
-"""Time the match stage leaves for scoring, so a slow matcher degrades instead of failing."""
 _RETRY = {"max_retries": MAX_RETRIES, "countdown_base": 0.5, "countdown_max": 8.0}
 
 
@@ -78,6 +79,9 @@ def _run_stage(
     if not _enter(state, stage):
         _LOGGER.info("job already finished; redelivered %s task skipped", stage)
         raise Ignore()
+    lost = lost_too_often(runtime.state_store(), state.job_id, stage, task.request.retries)
+    if lost is not None:
+        _fail(state, stage, "WORKER_LOST", lost)
     if remaining_s(state) < MIN_STAGE_S:
         _fail(state, stage, "JOB_DEADLINE_EXCEEDED", f"the job ran out of time before {stage}")
     start = time.perf_counter()
@@ -223,6 +227,10 @@ def refresh_stage(self: Task, payload: str) -> str:
     state = decode(payload)
     request_id_var.set(state.request_id)
     job_id_var.set(state.job_id)
+    lost = lost_too_often(runtime.state_store(), state.job_id, "refresh", state.refreshes)
+    if lost is not None:
+        _LOGGER.warning("report refresh given up, the job keeps its report: %s", lost)
+        return encode(PipelineState(job_id=state.job_id))
     settings = get_settings()
     try:
         response = runtime.stages().match(
