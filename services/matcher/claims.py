@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,9 @@ def file_digest(path: Path) -> str:
 class Stack:
     """A logistic regression over the two heads' logits, and its decision threshold (for F1
     of the check-worthy class at equal class priors). `heads_sha256`: the digest of the
-    heads' artifact it was fitted on."""
+    heads' artifact it was fitted on. `encode_from`: the lexical probability below which a
+    sentence is not worth encoding (it scores 0): half the lowest lexical probability of a
+    tuning sentence the stack accepts, so the encoder runs only where it can matter."""
 
     lexical_weight: float
     dense_weight: float
@@ -69,6 +71,7 @@ class Stack:
     threshold: float
     heads_sha256: str
     fitted_on: str = ""
+    encode_from: float = 0.0
 
     def scores(self, lexical: np.ndarray, dense: np.ndarray) -> np.ndarray:
         """P(check-worthy) from the lexical and the MiniLM heads' probabilities."""
@@ -92,6 +95,7 @@ class Stack:
                 threshold=float(raw["threshold"]),
                 heads_sha256=str(raw["heads_sha256"]),
                 fitted_on=str(raw.get("fitted_on", "")),
+                encode_from=float(raw.get("encode_from", 0.0)),
             )
         except (ValueError, KeyError, TypeError) as error:
             raise ValueError(f"{path}: not a check-worthiness stack ({error!r})") from error
@@ -177,19 +181,47 @@ class CheckWorthinessModel:
             vectors = self.encoder.encode(sentences)
         return head_probabilities(vectors, self.finetuned)
 
-    def scores(self, sentences: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
-        """The probability that each sentence is a check-worthy factual claim (`vectors`:
-        the sentences already encoded by `self.encoder`, else they are encoded here)."""
+    def worth_encoding(self, lexical: np.ndarray) -> np.ndarray:
+        """Which sentences, by their lexical probabilities, go to the encoder: with a stack,
+        those at or above its `encode_from`; the others cannot be check-worthy and score 0."""
+        cutoff = self.stack.encode_from if self.stack is not None else 0.0
+        return np.asarray(lexical >= cutoff)
+
+    def scores(
+        self,
+        sentences: Sequence[str],
+        encode: Callable[[Sequence[int]], np.ndarray] | None = None,
+        lexical: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The probability that each sentence is a check-worthy factual claim. `encode`
+        gives `self.encoder`'s vectors of the sentences at the given positions (default:
+        encodes them here); `lexical`: the sentences' lexical probabilities, if known."""
         if not sentences:
             return np.zeros(0)
-        dense = self.dense_scores(sentences, vectors)
-        if dense is None:
-            return self.lexical_scores(sentences)
+        if lexical is None:
+            lexical = self.lexical_scores(sentences)
+        if self.encoder is None or self.finetuned is None:
+            return lexical
+        if self.stack is None and self.embedding_weight <= 0:
+            return lexical
+        rows: list[int] = np.flatnonzero(self.worth_encoding(lexical)).tolist()
+        out = np.zeros(len(sentences), dtype=np.float64)
+        if not rows:
+            return out
+        if encode is None:
+            vectors = self.encoder.encode([sentences[r] for r in rows])
+        else:
+            vectors = encode(rows)
+        dense = head_probabilities(vectors, self.finetuned)
+        out[rows] = self.combine(lexical[rows], dense)
+        return out
+
+    def combine(self, lexical: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        """Both heads' probabilities made one: the stack, else the artifact's fixed mix."""
         if self.stack is not None:
-            return self.stack.scores(self.lexical_scores(sentences), dense)
+            return self.stack.scores(lexical, dense)
         if self.embedding_weight >= 1:  # the lexical head is only the fallback then
             return dense
-        lexical = self.lexical_scores(sentences)
         return (1 - self.embedding_weight) * lexical + self.embedding_weight * dense
 
     def labels(self, sentences: Sequence[str]) -> list[int]:

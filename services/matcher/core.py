@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 from credence.v1 import article_pb2, evidence_pb2, matcher_pb2
 
 from services.common import languages, metrics
@@ -250,30 +251,34 @@ class Matcher:
         A sentence's rank is its score times its topic weight, and a score is at most 1, so
         the sentences are scored one topic weight at a time, highest first: once
         `max_claims` sentences rank above the next weight, no sentence left can enter and
-        those are never encoded. The result is the same as scoring every sentence."""
+        those are never encoded. The result is the same as scoring every sentence. The
+        lexical head reads the whole pool in one call; the encoder only reads the sentences
+        it passes (`CheckWorthinessModel.worth_encoding`)."""
         pool = [(i, s) for i, s in enumerate(sents) if is_candidate(s)]
         if not pool:
             return []
+        model = self.claims_model
+        scored = model.lexical_scores([s for _, s in pool])
+        lexical = {i: float(v) for (i, _), v in zip(pool, scored, strict=True)}
         topic = topic_words(title, sents)
         by_weight: dict[float, list[tuple[int, str]]] = {}
         for i, s in pool:
             by_weight.setdefault(topic_weight(s, topic), []).append((i, s))
-        encoder = self.claims_model.encoder
-        if encoder is not None:
-            encoded = encoded or EncodedArticle(sents)
+        shared = encoded or EncodedArticle(sents)
         chosen: list[tuple[float, _Candidate]] = []
         for weight in sorted(by_weight, reverse=True):
             if len(chosen) >= max_claims and chosen[max_claims - 1][0] > weight:
                 break
             group = by_weight[weight]
-            vectors = None
-            if encoder is not None and encoded is not None:
-                vectors = encoded.vectors(encoder, [i for i, _ in group])
-            scores = self.claims_model.scores([s for _, s in group], vectors)
+            scores = model.scores(
+                [s for _, s in group],
+                encode=_encoder_of(shared, model, [i for i, _ in group]),
+                lexical=np.asarray([lexical[i] for i, _ in group]),
+            )
             chosen.extend(
                 (float(score) * weight, _Candidate(i, s, float(score)))
                 for (i, s), score in zip(group, scores, strict=True)
-                if score >= self.claims_model.threshold
+                if score >= model.threshold
             )
             chosen.sort(key=lambda pair: (-pair[0], pair[1].index))
         return sorted((c for _, c in chosen[:max_claims]), key=lambda c: c.index)
@@ -407,6 +412,17 @@ class Matcher:
 
 
 _KNOWN_OUTLETS = frozenset(name.lower() for name in OUTLET_ALIASES.values())
+
+
+def _encoder_of(
+    encoded: EncodedArticle, model: CheckWorthinessModel, rows: Sequence[int]
+) -> Callable[[Sequence[int]], np.ndarray] | None:
+    """The check-worthiness encoder's vectors of the sentences `rows[p]` for the positions
+    `p` asked for, each computed once in `encoded`; None without the encoder."""
+    encoder = model.encoder
+    if encoder is None:
+        return None
+    return lambda positions: encoded.vectors(encoder, [rows[p] for p in positions])
 
 
 def _evidence(hit: SearchHit, prediction: StancePrediction) -> evidence_pb2.Evidence:

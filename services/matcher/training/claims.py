@@ -181,8 +181,16 @@ def fit_stack(labels: np.ndarray, lexical: np.ndarray, dense: np.ndarray, fitted
         "",
         fitted_on,
     )
-    threshold = best_threshold(labels, stack.scores(lexical, dense), _STACK_THRESHOLDS)
-    return replace(stack, threshold=threshold)
+    scores = stack.scores(lexical, dense)
+    threshold = best_threshold(labels, scores, _STACK_THRESHOLDS)
+    return replace(stack, threshold=threshold, encode_from=encode_from(lexical, scores, threshold))
+
+
+def encode_from(lexical: np.ndarray, scores: np.ndarray, threshold: float) -> float:
+    """Half the lowest lexical probability of a sentence the stack accepts: below it, the
+    encoder is not run (on the tuning blocks no accepted sentence comes near)."""
+    accepted = lexical[scores >= threshold]
+    return round(float(accepted.min()) / 2, 4) if len(accepted) else 0.0
 
 
 def _stack_fields(stack: Stack | None) -> dict[str, Any] | None:
