@@ -84,7 +84,8 @@ def fail_killed_job(task_name: str, exception: BaseException | None, args: Any) 
 
 def count_delivery(store: Cache, job_id: str, stage: str, attempt: int) -> int:
     """Counts one more delivery of a stage attempt and returns the count (1 the first time).
-    A store that is down counts nothing and answers 1, so an outage never fails a job."""
+    A store that keeps refusing the write (a degraded cache that is down) counts nothing and
+    answers 1, so an outage alone never fails a job; the state store raises instead."""
     key = delivery_key(job_id, stage, attempt)
     for _ in range(_MAX_COUNT_RACES):
         current = store.get(key)
