@@ -33,6 +33,7 @@ class Cache(Protocol):
         self, key: str, expected: bytes | None, value: bytes, ttl_s: int
     ) -> bool: ...
     def delete_if(self, key: str, value: bytes) -> bool: ...
+    def incr(self, key: str, ttl_s: int) -> int: ...
     async def aget(self, key: str) -> bytes | None: ...
     async def aset(self, key: str, value: bytes, ttl_s: int) -> None: ...
 
@@ -90,6 +91,16 @@ class MemoryCache:
                 return False
             del self._items[key]
             return True
+
+    def incr(self, key: str, ttl_s: int) -> int:
+        """Adds one to the counter at `key` (0 when absent) and returns it; the counter
+        lives `ttl_s` seconds from its last count."""
+        with self._lock:
+            item = self._items.get(key)
+            current = item[1] if item is not None and item[0] >= time.monotonic() else b"0"
+            count = int(current) + 1
+            self._items[key] = (time.monotonic() + ttl_s, str(count).encode())
+            return count
 
     async def aget(self, key: str) -> bytes | None:
         return self.get(key)
@@ -187,6 +198,20 @@ class RedisCache:
         except _REDIS_ERRORS as error:
             self._failed("delete-if", error)
             return False
+
+    def incr(self, key: str, ttl_s: int) -> int:
+        """Adds one to the counter at `key` and returns it, atomically on the server; the
+        counter lives `ttl_s` seconds from its last count. A degraded cache that is down
+        counts nothing: 1."""
+        try:
+            pipe = self._sync.pipeline()
+            pipe.incr(key)
+            pipe.expire(key, ttl_s)
+            count, _ = pipe.execute()
+            return int(count)
+        except _REDIS_ERRORS as error:
+            self._failed("incr", error)
+            return 1
 
     def _failed(self, operation: str, error: Exception) -> None:
         if not self._degrade:

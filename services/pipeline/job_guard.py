@@ -32,7 +32,6 @@ _LOGGER = logging.getLogger(__name__)
 MAX_DELIVERIES = 3
 """Deliveries of one stage attempt (the first and two after lost workers) before the job fails."""
 _DELIVERY_TTL_S = 3600
-_MAX_COUNT_RACES = 20
 
 _REASONS: dict[type[BaseException], tuple[str, str]] = {
     TimeLimitExceeded: ("TASK_TIME_LIMIT", "the {stage} stage was killed at its time limit"),
@@ -83,16 +82,8 @@ def fail_killed_job(task_name: str, exception: BaseException | None, args: Any) 
 
 
 def count_delivery(store: Cache, job_id: str, stage: str, attempt: int) -> int:
-    """Counts one more delivery of a stage attempt and returns the count (1 the first time).
-    A store that keeps refusing the write (a degraded cache that is down) counts nothing and
-    answers 1, so an outage alone never fails a job; the state store raises instead."""
-    key = delivery_key(job_id, stage, attempt)
-    for _ in range(_MAX_COUNT_RACES):
-        current = store.get(key)
-        count = int(current or b"0") + 1
-        if store.compare_and_set(key, current, str(count).encode(), _DELIVERY_TTL_S):
-            return count
-    return 1
+    """Counts one more delivery of a stage attempt and returns the count (1 the first time)."""
+    return store.incr(delivery_key(job_id, stage, attempt), _DELIVERY_TTL_S)
 
 
 def lost_too_often(store: Cache, job_id: str, stage: str, attempt: int) -> str | None:

@@ -1,6 +1,6 @@
 """Job records change by compare-and-set and single-flight locks are released only by the
 job that holds them: on a real Redis (the deployed state store) and on the in-memory store
-(the embedded default), with contenders racing in threads."""
+(the embedded default), with contenders racing in threads; counters count every increment."""
 
 from __future__ import annotations
 
@@ -139,3 +139,25 @@ def test_many_concurrent_finishers_leave_exactly_one_outcome(store: Cache) -> No
     else:
         assert record.job.state == reliability_pb2.JOB_STATE_FAILED
         assert record.job.error_reason == f"REASON_{winner.split('-')[1]}"
+
+
+def test_counters_count_every_increment_once_across_threads(store: Cache) -> None:
+    """Deliveries of a stage are counted with `incr`: concurrent counts are never lost."""
+    barrier = threading.Barrier(8)
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def count() -> None:
+        barrier.wait()
+        for _ in range(5):
+            value = store.incr("credence:test:counter", 60)
+            with lock:
+                seen.append(value)
+
+    threads = [threading.Thread(target=count) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(seen) == list(range(1, 41))
+    assert store.incr("credence:test:other", 60) == 1
