@@ -112,18 +112,12 @@ def score_request(path: Path, with_match: bool = False) -> scoring_pb2.ScoreRequ
     stages = _stages()
     extract = fetcher_pb2.ExtractRequest(url=UNKNOWN_SITE + path.stem, text=text)
     article = stages.extract(extract, STAGE_TIMEOUT_S).article
-    request = scoring_pb2.ScoreRequest(article=article, match_available=False)
+    from services.pipeline.stages import score_request as request_for
+
     if not with_match:
-        return request
+        return request_for(article, None)
     match = stages.match(matcher_pb2.MatchRequest(article=article), STAGE_TIMEOUT_S)
-    if match.ByteSize():
-        request.claims.extend(match.claims)
-        request.citation_checks.extend(match.citation_checks)
-        request.searches.extend(match.searches)
-        request.coverage.extend(match.coverage)
-        request.search_pending = match.search_pending
-        request.match_available = True
-    return request
+    return request_for(article, match if match.ByteSize() else None)
 
 
 def score_article(path: Path, with_match: bool = False) -> ArticleRow:

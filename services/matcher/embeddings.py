@@ -140,6 +140,11 @@ class Encoder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+def int8_encoder(name: str, graph: Path | bytes) -> Encoder:
+    """An encoder over an int8 graph, one text per call (`QUANTIZED_BATCH`)."""
+    return Encoder(name, graph, batch=QUANTIZED_BATCH)
+
+
 def available(name: str = "minilm") -> bool:
     """True when the tokenizer, ONNX Runtime and the named encoder's graph are there."""
     try:
@@ -161,7 +166,7 @@ def encoder(name: str = "minilm") -> Encoder | None:
     if name in quantize.INT8:
         int8 = quantize.current(onnx_path(name))
         if int8 is not None:
-            return Encoder(name, int8, batch=QUANTIZED_BATCH)
+            return int8_encoder(name, int8)
         _LOGGER.warning(
             "encoder %s: int8 graph missing or stale (make install); float32 used", name
         )

@@ -269,12 +269,12 @@ class StanceModel:
         if not claims:
             return np.zeros((0, len(LABELS)))
         features = self.featurizer.features(claims, views)
-        proba = _ordered(self.classifier, self.classifier.predict_proba(features))  # type: ignore[attr-defined]
+        proba = in_label_order(self.classifier, self.classifier.predict_proba(features))  # type: ignore[attr-defined]
         if self.cross is None or features_only:
             return proba
         passages = [self.featurizer.passage(c, v) for c, v in zip(claims, views, strict=True)]
         x = stack_inputs(proba, self.cross.log_proba(claims, passages))
-        return _ordered(self.stacker, self.stacker.predict_proba(x))  # type: ignore[attr-defined]
+        return in_label_order(self.stacker, self.stacker.predict_proba(x))  # type: ignore[attr-defined]
 
     def predict(self, claim: str, bodies: Sequence[str]) -> list[StancePrediction]:
         """The stance of every body towards one claim, with its best passage."""
@@ -297,7 +297,7 @@ class StanceModel:
         return out
 
 
-def _ordered(model: object, proba: np.ndarray) -> np.ndarray:
+def in_label_order(model: object, proba: np.ndarray) -> np.ndarray:
     """A classifier's probability columns in `LABELS` order."""
     classes = list(model.classes_)  # type: ignore[attr-defined]
     return np.asarray(proba[:, [classes.index(label) for label in LABELS]])

@@ -32,6 +32,22 @@ if TYPE_CHECKING:
     from services.scorer.report import Scorer
 
 
+def score_request(
+    article: article_pb2.Article, match: matcher_pb2.MatchResponse | None
+) -> scoring_pb2.ScoreRequest:
+    """What the score stage is asked: the article, with the match stage's findings when it
+    answered (`match`), else marked as scored without them."""
+    request = scoring_pb2.ScoreRequest(article=article, match_available=False)
+    if match is not None:
+        request.claims.extend(match.claims)
+        request.citation_checks.extend(match.citation_checks)
+        request.searches.extend(match.searches)
+        request.coverage.extend(match.coverage)
+        request.search_pending = match.search_pending
+        request.match_available = True
+    return request
+
+
 class Stages(Protocol):
     """The three stages as the tasks see them; `timeout_s` is the most a call may take."""
 

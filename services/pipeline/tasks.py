@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from celery import Task, shared_task
 from celery.exceptions import Ignore, SoftTimeLimitExceeded
-from credence.v1 import fetcher_pb2, matcher_pb2, report_pb2, scoring_pb2
+from credence.v1 import fetcher_pb2, matcher_pb2, report_pb2
 
 from services.common import metrics
 from services.common.config import get_settings
@@ -37,6 +37,7 @@ from services.pipeline.payload import (
     set_deadline,
 )
 from services.pipeline.queue import FETCH_TASK, MATCH_TASK, REFRESH_TASK, SCORE_TASK
+from services.pipeline.stages import score_request
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -188,14 +189,7 @@ def score_stage(self: Task, payload: str) -> str:
 
 def _score(state: PipelineState) -> report_pb2.Report:
     """Scores the state's article with its match, and caches the report."""
-    request = scoring_pb2.ScoreRequest(article=state.article, match_available=False)
-    if state.match_available:
-        request.claims.extend(state.match.claims)
-        request.citation_checks.extend(state.match.citation_checks)
-        request.searches.extend(state.match.searches)
-        request.coverage.extend(state.match.coverage)
-        request.search_pending = state.match.search_pending
-        request.match_available = True
+    request = score_request(state.article, state.match if state.match_available else None)
     report = runtime.stages().score(request, stage_timeout_s(state)).report
     if state.url and not report.url:
         report.url = state.url

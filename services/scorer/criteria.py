@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from credence.v1 import article_pb2, report_pb2
 
-from services.scorer.signals.common import lexicon
 from services.scorer.signals.presentation import (
     capitals_and_exclamations,
     editorial_insertions,
+    is_opinion_section,
     question_headline,
     unlabelled_opinion,
 )
@@ -134,9 +134,8 @@ def news_not_opinion(inputs: Inputs) -> Verdict:
     if not_assessed:
         return not_assessed
     article = inputs.article
-    section = article.section.strip()
-    if section and any(s in section.lower() for s in lexicon()["opinion_sections"]):
-        return Verdict(YES, f"The page labels it as {section}, not as news.")
+    if is_opinion_section(article.section):
+        return Verdict(YES, f"The page labels it as {article.section.strip()}, not as news.")
     found = unlabelled_opinion(article) or editorial_insertions(article.text)
     if found:
         return Verdict(NO, _sentence(found.reason))

@@ -141,7 +141,7 @@ def encoder_for(name: str, finetuned: dict[str, np.ndarray] | None) -> embedding
         if name in quantize.INT8:
             int8 = Path(tmp) / f"{name}.int8.onnx"
             quantize.quantize(path, int8)
-            path = int8
+            return embeddings.int8_encoder(name, int8.read_bytes())
         return embeddings.Encoder(name, path.read_bytes())
 
 

@@ -37,8 +37,14 @@ from sklearn.model_selection import GroupKFold
 
 from services.common.config import get_settings
 from services.matcher.artifacts import save_artifact
-from services.matcher.stance import LABELS, MODEL_PATH, StanceFeaturizer, stack_inputs
-from services.matcher.stance_cross import CROSS_PATH, MAX_PAIR_TOKENS, CrossEncoder, pair_tokenizer
+from services.matcher.stance import (
+    LABELS,
+    MODEL_PATH,
+    StanceFeaturizer,
+    in_label_order,
+    stack_inputs,
+)
+from services.matcher.stance_cross import CROSS_PATH, MAX_PAIR_TOKENS
 from services.matcher.stance_cross import load as stance_cross_load
 from services.matcher.training import stance_cross
 from services.matcher.training.fnc import fnc_score, read_bodies, read_stances
@@ -100,11 +106,6 @@ def _passages(
 ) -> list[str]:
     views = {i: featurizer.body_view(bodies[i]) for i in {p.body_id for p in pairs}}
     return [featurizer.passage(p.headline, views[p.body_id]) for p in pairs]
-
-
-def _ordered(classifier: Any, proba: np.ndarray) -> np.ndarray:
-    classes = list(classifier.classes_)
-    return np.asarray(proba[:, [classes.index(label) for label in LABELS]])
 
 
 def fnc_score_at_mix(
@@ -210,7 +211,7 @@ def _validation_side(data_dir: Path, work: Path) -> _ValidationSide:
         featurizer, classifier = _fit_features(fit_pairs, bodies)
         proba = classifier.predict_proba(_features(featurizer, val_pairs, bodies))
         return {
-            "val_proba": _ordered(classifier, proba),
+            "val_proba": in_label_order(classifier, proba),
             "fit_passages": _passages(featurizer, fit_pairs, bodies),
             "val_passages": _passages(featurizer, val_pairs, bodies),
         }
@@ -303,9 +304,9 @@ def train(
             path = Path(tmp) / f"cross-{int8}.onnx"
             stance_cross.export(result.state, recipe.layers, path, int8=int8)
             graphs[int8] = path.read_bytes()
-            tokenizer = pair_tokenizer(MAX_PAIR_TOKENS)
-            assert tokenizer is not None
-            cross = CrossEncoder(path, tokenizer).log_proba(claims, stage["val_passages"])
+            encoder = stance_cross_load(path)
+            assert encoder is not None
+            cross = encoder.log_proba(claims, stage["val_passages"])
             figures[int8] = _cross_figures(side, cross)
     loss = (figures[False]["stacked"]["fnc_score"] - figures[True]["stacked"]["fnc_score"]) / 100
     acc_loss = figures[False]["cross_accuracy"] - figures[True]["cross_accuracy"]

@@ -21,7 +21,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-RELATED = frozenset(("agree", "disagree", "discuss"))
+from services.matcher.training.fnc import RELATED
+
 HEADLINE_JACCARD = 0.8
 """Headlines sharing this share of their words are one headline reworded."""
 BODY_COSINE = 0.9

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +49,14 @@ def lexicon() -> dict[str, Any]:
     """The word lists of `lexicon.yaml` (loaded language, sensational terms, ...)."""
     data: dict[str, Any] = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
     return data
+
+
+@lru_cache(maxsize=16)
+def lexicon_pattern(group: str) -> re.Pattern[str]:
+    """Any phrase of the lexicon's `group` as a whole word, longest first, any case."""
+    phrases = sorted(lexicon()[group], key=len, reverse=True)
+    alternatives = "|".join(re.escape(p) for p in phrases)
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
 
 
 def quote(text: str, limit: int = 90) -> str:

@@ -16,11 +16,10 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from credence.v1 import article_pb2, report_pb2
 
-from services.scorer.signals.common import lexicon, quote
+from services.scorer.signals.common import lexicon, lexicon_pattern, quote
 from services.scorer.signals.parts import Part, compose
 from services.scorer.signals.text_reading import Reading, read
 from services.scorer.weights import Weights, default_weights
@@ -61,16 +60,9 @@ class Finding:
     reason: str
 
 
-@lru_cache(maxsize=8)
-def _pattern(group: str) -> re.Pattern[str]:
-    words = sorted(lexicon()[group], key=len, reverse=True)
-    alternatives = "|".join(re.escape(w) for w in words)
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
-
-
 def _hits(group: str, text: str) -> list[str]:
     found: dict[str, str] = {}
-    for match in _pattern(group).finditer(text):
+    for match in lexicon_pattern(group).finditer(text):
         found.setdefault(match.group(0).lower(), match.group(0))
     return list(found.values())
 
@@ -154,10 +146,15 @@ def editorial_insertions(text: str) -> Finding | None:
     )
 
 
+def is_opinion_section(section: str) -> bool:
+    """True when the page's section labels it as opinion (comment, editorial, ...)."""
+    lowered = section.strip().lower()
+    return bool(lowered) and any(s in lowered for s in lexicon()["opinion_sections"])
+
+
 def unlabelled_opinion(article: article_pb2.Article) -> Finding | None:
     """Opinion markers and rhetorical questions in an article not labelled as opinion."""
-    section = article.section.strip().lower()
-    if any(s in section for s in lexicon()["opinion_sections"]):
+    if is_opinion_section(article.section):
         return None
     body = "\n".join(
         line

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from services.scorer.signals.common import lexicon
+from services.scorer.signals.common import lexicon_pattern
 from services.scorer.textmodels.store import (
     CLICKBAIT,
     PROPAGANDA,
@@ -151,17 +151,10 @@ def attributions(text: str) -> tuple[list[str], int]:
     return list(distinct.values()), count
 
 
-@lru_cache(maxsize=1)
-def _anonymous_pattern() -> re.Pattern[str]:
-    phrases = sorted(lexicon()["anonymous_attribution"], key=len, reverse=True)
-    alternatives = "|".join(re.escape(p) for p in phrases)
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
-
-
 def anonymous(text: str) -> list[str]:
     """Each attribution to an unnamed source ("sources said", "officials who declined to be
     named"), in order."""
-    return [m.group(0) for m in _anonymous_pattern().finditer(text)]
+    return [m.group(0) for m in lexicon_pattern("anonymous_attribution").finditer(text)]
 
 
 def _stem(word: str) -> str:
