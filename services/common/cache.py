@@ -3,13 +3,20 @@
 Each cache offers the same calls synchronously (Celery tasks) and asynchronously (grpc.aio
 servers). A cache that is down degrades to a miss: reads return None and writes are dropped,
 both counted in `credence_cache_errors_total`, so a report is served uncached, never failed.
+
+A cache also carries short notices between processes (`publish`, `listen`: Redis pub/sub),
+which let a waiter wake as soon as what it waits for has happened instead of at its next
+poll. Notices are best-effort: one published while nobody listens, or while Redis is down,
+is lost, so whoever waits on them also polls.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
+from collections.abc import AsyncIterator
 from typing import Protocol
 
 import redis
@@ -36,6 +43,8 @@ class Cache(Protocol):
     def incr(self, key: str, ttl_s: int) -> int: ...
     async def aget(self, key: str) -> bytes | None: ...
     async def aset(self, key: str, value: bytes, ttl_s: int) -> None: ...
+    def publish(self, channel: str, message: bytes) -> None: ...
+    def listen(self, channel: str) -> AsyncIterator[bytes]: ...
 
 
 class MemoryCache:
@@ -44,6 +53,7 @@ class MemoryCache:
     def __init__(self) -> None:
         self._items: dict[str, tuple[float, bytes]] = {}
         self._lock = threading.Lock()
+        self._listeners: list[tuple[str, asyncio.AbstractEventLoop, asyncio.Queue[bytes]]] = []
 
     def get(self, key: str) -> bytes | None:
         with self._lock:
@@ -108,6 +118,27 @@ class MemoryCache:
     async def aset(self, key: str, value: bytes, ttl_s: int) -> None:
         self.set(key, value, ttl_s)
 
+    def publish(self, channel: str, message: bytes) -> None:
+        """Hands `message` to this process's listeners of `channel` (from any thread)."""
+        with self._lock:
+            listeners = [(loop, queue) for name, loop, queue in self._listeners if name == channel]
+        for loop, queue in listeners:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(queue.put_nowait, message)
+
+    async def listen(self, channel: str) -> AsyncIterator[bytes]:
+        """The messages published on `channel` from now on, until the caller stops."""
+        queue: asyncio.Queue[bytes] = asyncio.Queue()
+        entry = (channel, asyncio.get_running_loop(), queue)
+        with self._lock:
+            self._listeners.append(entry)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            with self._lock:
+                self._listeners.remove(entry)
+
 
 # Compare-and-set in one step on the server: KEYS[1]; ARGV: "1" when the key must be absent,
 # the expected value, the new value, the TTL in seconds.
@@ -134,6 +165,7 @@ class RedisCache:
 
     def __init__(self, url: str, timeout_s: float = 0.5, degrade: bool = True) -> None:
         self._degrade = degrade
+        self._listen_poll_s = timeout_s / 2  # a listener's read blocks less than the socket may
         self._name = "cache" if degrade else "state store"
         self._sync = redis_clients.sync_client(url, timeout_s)
         self._async = redis_clients.async_client(url, timeout_s)
@@ -212,6 +244,30 @@ class RedisCache:
         except _REDIS_ERRORS as error:
             self._failed("incr", error)
             return 1
+
+    def publish(self, channel: str, message: bytes) -> None:
+        """Publishes `message` on `channel`; with Redis down the notice is dropped (and
+        counted), whoever waits for it finds out by polling."""
+        try:
+            self._sync.publish(channel, message)
+        except _REDIS_ERRORS as error:
+            metrics.CACHE_ERRORS.inc()
+            _LOGGER.warning("publish on %s failed, listeners will poll: %s", channel, error)
+
+    async def listen(self, channel: str) -> AsyncIterator[bytes]:
+        """The messages published on `channel` from now on, until the caller stops; raises
+        UNAVAILABLE when the connection fails (the caller decides whether to listen again)."""
+        pubsub = self._async.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(channel)
+            while True:
+                message = await pubsub.get_message(timeout=self._listen_poll_s)
+                if message is not None and isinstance(message.get("data"), bytes):
+                    yield message["data"]
+        except _REDIS_ERRORS as error:
+            raise unavailable(self._name, f"listen on {channel} failed: {error}") from error
+        finally:
+            await pubsub.aclose()
 
     def _failed(self, operation: str, error: Exception) -> None:
         if not self._degrade:

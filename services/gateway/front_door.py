@@ -22,6 +22,7 @@ from services.common.server import ServiceSpec
 from services.common.urls import canonical_url
 from services.gateway import validation
 from services.gateway.batch import BatchLimits, BatchStats, run_batch
+from services.gateway.job_polling import JobNotices
 from services.gateway.job_waiter import JobWaiter
 from services.gateway.watch import job_not_found, watch_job
 from services.pipeline import keys
@@ -88,7 +89,8 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         self._cache = cache
         self._records = records
         self._grants = records.grants()
-        self._waiter = JobWaiter(records)
+        self._notices = JobNotices(records)
+        self._waiter = JobWaiter(records, self._notices)
         self._starting: dict[str, asyncio.Task[tuple[str, bool]]] = {}
         self._batch_limits = BatchLimits(settings.batch_max_items, settings.batch_max_in_flight)
         self._waiting = 0
@@ -139,7 +141,9 @@ class ReliabilityServicer(reliability_pb2_grpc.ReliabilityServiceServicer):
         job_id = validation.job_id(request.job_id)
         if await self._records.aget(job_id) is not None:  # a missing job: NOT_FOUND below
             await self._check_access(job_id)
-        async for update in watch_job(self._records, job_id, self._settings.watch_max_s):
+        async for update in watch_job(
+            self._records, job_id, self._settings.watch_max_s, self._notices
+        ):
             yield update
 
     async def ScoreBatch(

@@ -1,5 +1,6 @@
 """Waiting for jobs in the front door: one poller per job per process, however many callers
-wait for it, so a thousand callers for one article cost one Redis read every few ms."""
+wait for it, so a thousand callers for one article cost one Redis read every few ms; the
+poller wakes as soon as the job's finish is announced (`job_polling.JobNotices`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import time
 from credence.v1 import reliability_pb2
 
 from services.common import metrics
-from services.gateway.job_polling import poll_job
+from services.gateway.job_polling import JobNotices, poll_job
 from services.pipeline.jobs import JobRecords, is_finished
 
 _FIRST_POLL_S = 0.005
@@ -20,8 +21,9 @@ _MAX_POLLER_LIFETIME_S = 300.0
 class JobWaiter:
     """Waits for job records to finish, sharing one poller per job."""
 
-    def __init__(self, records: JobRecords) -> None:
+    def __init__(self, records: JobRecords, notices: JobNotices | None = None) -> None:
         self._records = records
+        self._notices = notices
         self._pollers: dict[str, asyncio.Task[reliability_pb2.GetReportResponse | None]] = {}
 
     async def wait(self, job_id: str, timeout_s: float) -> reliability_pb2.GetReportResponse | None:
@@ -44,7 +46,9 @@ class JobWaiter:
         return await self._records.aget(job_id)
 
     async def _poll(self, job_id: str) -> reliability_pb2.GetReportResponse | None:
-        polls = poll_job(self._records, job_id, _FIRST_POLL_S, _MAX_POLLER_LIFETIME_S)
+        polls = poll_job(
+            self._records, job_id, _FIRST_POLL_S, _MAX_POLLER_LIFETIME_S, self._notices
+        )
         async with contextlib.aclosing(polls):
             async for record in polls:
                 if record is None or is_finished(record):

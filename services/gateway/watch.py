@@ -2,7 +2,8 @@
 ending with the report (or the failure). A report whose wire search was still pending is
 followed further: each recomputed report is sent, until the search has landed or the watch's
 time is up. Job records live in Redis; the watcher polls them (`job_polling`)
-with a short backoff, so a watch costs a few reads a second and no worker involvement."""
+with a short backoff and wakes when a finish is announced, so a watch costs a few reads a
+second and no worker involvement."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import grpc
 from credence.v1 import reliability_pb2
 
 from services.common.errors import CredenceError
-from services.gateway.job_polling import poll_job
+from services.gateway.job_polling import JobNotices, poll_job
 from services.pipeline.jobs import JobRecords, is_finished
 
 _FIRST_POLL_S = 0.01
@@ -31,13 +32,16 @@ def job_not_found(job_id: str) -> CredenceError:
 
 
 async def watch_job(
-    records: JobRecords, job_id: str, max_s: float
+    records: JobRecords, job_id: str, max_s: float, notices: JobNotices | None = None
 ) -> AsyncIterator[reliability_pb2.WatchReportResponse]:
-    """Yields the job as it is, then each change; the last message is the finished job."""
+    """Yields the job as it is, then each change; the last message is the finished job.
+    `notices`: wakes the watch when the job's finish or new report is announced."""
     loop = asyncio.get_running_loop()
     give_up = loop.time() + max_s
     last: tuple[int, str, int] | None = None
-    async with contextlib.aclosing(poll_job(records, job_id, _FIRST_POLL_S)) as polls:
+    async with contextlib.aclosing(
+        poll_job(records, job_id, _FIRST_POLL_S, notices=notices)
+    ) as polls:
         async for record in polls:
             if record is None:
                 raise job_not_found(job_id)

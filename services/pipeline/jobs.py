@@ -5,18 +5,20 @@ truth.
 Every change is a compare-and-set on the stored bytes (a Lua script on the server), retried
 on conflict, so two writers (a stage finishing and a worker-loss handler failing the job)
 cannot overwrite each other: the first terminal state (DONE or FAILED) wins and later
-changes are refused. The single-flight lock of a report holds the id of the job computing
+changes are refused. Each job that finishes, and each report replaced, is announced on
+`keys.JOBS_FINISHED_CHANNEL` (`finished_ids`), so a waiter wakes at once rather than at its
+next poll. The single-flight lock of a report holds the id of the job computing
 it, and only that job may release it (`release_lock`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from credence.v1 import reliability_pb2, report_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common.cache import Cache
-from services.pipeline.keys import job_grant_key, job_key
+from services.pipeline.keys import JOBS_FINISHED_CHANNEL, job_grant_key, job_key
 
 JobState = reliability_pb2.JobState
 Record = reliability_pb2.GetReportResponse
@@ -83,7 +85,7 @@ class JobRecords:
             record.report.CopyFrom(report)
             return True
 
-        return self._update(job_id, change)
+        return self._announced(job_id, self._update(job_id, change))
 
     def refreshed(self, job_id: str, report: report_pb2.Report) -> bool:
         """Replaces the report of a finished job with a newer one (a pending wire search
@@ -95,7 +97,7 @@ class JobRecords:
             record.report.CopyFrom(report)
             return True
 
-        return self._update(job_id, change)
+        return self._announced(job_id, self._update(job_id, change))
 
     def failed(self, job_id: str, stage: str, reason: str, message: str) -> bool:
         """Marks the job failed with a reason; False when it had already finished."""
@@ -110,7 +112,19 @@ class JobRecords:
             record.job.finished_at.CopyFrom(_now())
             return True
 
-        return self._update(job_id, change)
+        return self._announced(job_id, self._update(job_id, change))
+
+    async def finished_ids(self) -> AsyncIterator[str]:
+        """The ids of jobs that finish, or whose report is replaced, from now on (notices are
+        best-effort: a waiter also polls). Raises UNAVAILABLE when the store is lost."""
+        async for message in self._store.listen(JOBS_FINISHED_CHANNEL):
+            yield message.decode(errors="replace")
+
+    def _announced(self, job_id: str, changed: bool) -> bool:
+        """Announces `job_id` on the finished-jobs channel when `changed`; returns it."""
+        if changed:
+            self._store.publish(JOBS_FINISHED_CHANNEL, job_id.encode())
+        return changed
 
     def _update(self, job_id: str, change: Callable[[Record], bool]) -> bool:
         """Applies `change` to the current record by compare-and-set, re-reading and

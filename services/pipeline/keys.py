@@ -42,3 +42,7 @@ def job_grant_key(job_id: str, key_id: str) -> str:
 def delivery_key(job_id: str, stage: str, attempt: int) -> str:
     """How many times one attempt of a job's stage was delivered to a worker."""
     return f"{PREFIX}:job:{job_id}:deliveries:{stage}:{attempt}"
+
+
+JOBS_FINISHED_CHANNEL = f"{PREFIX}:jobs:finished"
+"""Where the id of each job that finishes (or whose report is replaced) is published."""
