@@ -13,8 +13,10 @@ synthetic 100,000-story wire index and measures:
 - CPU milliseconds per uncached article, summed over every process of the stack (psutil)
   and by process, steadier than wall time on a shared machine, and the resident memory of
   each process;
-- a bounded load run (bench/load.py: 100 clients, 5% uncached, 20 s): cached p50/p99 under
-  load and how many uncached requests finished within their 10 s deadline.
+- a bounded load run (bench/load.py: 100 users thinking 1 s on average between requests,
+  5% uncached, 20 s): cached p50/p99 under that load and how many uncached requests
+  finished within their 10 s deadline; then the front door's capacity (the same clients
+  back to back, 10 s): cached requests per second and the latency of that queue.
 
 Then, in one process, the Match stage's CPU per uncached article with the check-worthiness
 encoder float32 and as served (int8), alternating (bench/match_cpu.py); `--pipeline-only`
@@ -159,6 +161,41 @@ async def measure_throughput(stack: BenchStack, text: str, count: int, clients: 
         return count / (time.perf_counter() - start)
 
 
+async def measure_load(stack: BenchStack, text: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The bounded load run (users who think between requests), then the front door's
+    capacity (the same clients back to back)."""
+    print(f"bounded load: {args.load_clients} users, mixed ...", flush=True)
+    users = await run_load(
+        stack.gateway_addr,
+        text,
+        clients=args.load_clients,
+        max_seconds=args.load_seconds,
+        uncached_share=0.05,
+        think_s=args.load_think,
+    )
+    latency = users.to_dict()["latency"]
+    print(f"front door capacity: {args.load_clients} clients back to back ...", flush=True)
+    capacity = await run_load(
+        stack.gateway_addr, text, clients=args.load_clients, max_seconds=10, uncached_share=0
+    )
+    saturated = capacity.to_dict()
+    return {
+        "load": users.to_dict(),
+        "load_think_s": args.load_think,
+        "load_requests_per_s": users.to_dict()["requests_per_s"],
+        "load_cached_p50_ms": latency["cached"]["p50_ms"],
+        "load_cached_p99_ms": latency["cached"]["p99_ms"],
+        "load_uncached_p50_ms": latency["uncached"]["p50_ms"],
+        "load_uncached_done": users.outcomes.get("uncached_done", 0),
+        "load_uncached_requests": sum(
+            n for k, n in users.outcomes.items() if k.startswith("uncached")
+        ),
+        "saturation": saturated,
+        "saturation_requests_per_s": saturated["requests_per_s"],
+        "saturation_cached_p50_ms": saturated["latency"]["cached"]["p50_ms"],
+    }
+
+
 def _row(name: str, value: float | str, unit: str = "") -> str:
     shown = f"{value:,.2f}" if isinstance(value, float) else value
     return f"  {name:<44} {shown:>12} {unit}"
@@ -233,24 +270,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             rss_mb=stack.rss_mb(),
         )
         if args.load_seconds > 0:
-            print(f"bounded load: {args.load_clients} clients, mixed ...", flush=True)
-            load = await run_load(
-                stack.gateway_addr,
-                text,
-                clients=args.load_clients,
-                max_seconds=args.load_seconds,
-                uncached_share=0.05,
-            )
-            latency = load.to_dict()["latency"]
-            results.update(
-                load=load.to_dict(),
-                load_cached_p50_ms=latency["cached"]["p50_ms"],
-                load_cached_p99_ms=latency["cached"]["p99_ms"],
-                load_uncached_done=load.outcomes.get("uncached_done", 0),
-                load_uncached_requests=sum(
-                    n for k, n in load.outcomes.items() if k.startswith("uncached")
-                ),
-            )
+            results.update(await measure_load(stack, text, args))
     results["machine"] = {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
@@ -290,10 +310,15 @@ def print_table(results: dict[str, Any]) -> None:
     for name, ms in results["cpu_ms_per_article_by_process"].items():
         print(_row(f"  CPU {name}", ms, "ms/article"))
     if "load" in results:
+        print(_row("under load: requests per second", results["load_requests_per_s"]))
         print(_row("under load: cached p50", results["load_cached_p50_ms"], "ms"))
         print(_row("under load: cached p99", results["load_cached_p99_ms"], "ms"))
+        print(_row("under load: uncached p50", results["load_uncached_p50_ms"], "ms"))
         done = f"{results['load_uncached_done']} of {results['load_uncached_requests']}"
         print(_row("under load: uncached done within deadline", done))
+    if "saturation" in results:
+        print(_row("front door capacity, cached", results["saturation_requests_per_s"], "req/s"))
+        print(_row("  latency at capacity, p50", results["saturation_cached_p50_ms"], "ms"))
     for name, mb in results["rss_mb"].items():
         print(_row(f"  RSS {name}", mb, "MB"))
     for stage, ms in results["stage_work_ms_per_article"].items():
@@ -325,6 +350,9 @@ def main() -> None:
         "--load-seconds", type=float, default=20.0, help="bounded load run (0: skip it)"
     )
     parser.add_argument("--load-clients", type=int, default=100, help="load run's clients")
+    parser.add_argument(
+        "--load-think", type=float, default=1.0, help="load run's mean think time per client, s"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
         "--pipeline-only",

@@ -2,8 +2,16 @@
 of cached and uncached articles, for at most a fixed duration and request count, then a
 report of outcomes and latency percentiles. Loopback only; it stops by itself.
 
-    python -m bench.load                          # starts its own stack, 100 clients
+    python -m bench.load                          # starts its own stack, 100 users
     python -m bench.load --target 127.0.0.1:50063 # against a running stack (`make run`)
+    python -m bench.load --think 0                # saturation: every client back to back
+
+Each client is a user: it waits a random think time (exponential, mean `--think` seconds)
+before each request, so the offered load is about clients / think requests a second whatever
+the answers' latency, as with readers opening articles. With `--think 0` each client sends
+its next request as soon as the last is answered: that measures the front door's capacity,
+and latency then is the queue that capacity implies (clients / throughput), not a user's
+wait.
 
 Every request is ScoreArticle with the sample article's text, so nothing is fetched: a
 cached request repeats one of a few URLs, an uncached one uses a URL never seen before.
@@ -77,10 +85,12 @@ async def run_load(
     max_seconds: float = 30.0,
     uncached_share: float = 0.1,
     deadline_s: float = 10.0,
+    think_s: float = 0.0,
     seed: int = 8,
 ) -> LoadReport:
     """Runs the load against the front door at `target` until `max_requests` have been sent
-    or `max_seconds` have passed, whichever comes first."""
+    or `max_seconds` have passed, whichever comes first; each client thinks `think_s`
+    seconds on average (exponentially distributed) before each request."""
     rng = random.Random(seed)
     run = uuid.uuid4().hex[:8]
     report = LoadReport()
@@ -99,6 +109,10 @@ async def run_load(
         async def client() -> None:
             nonlocal issued
             while issued < max_requests and time.perf_counter() < stop_at:
+                if think_s > 0:
+                    await asyncio.sleep(rng.expovariate(1 / think_s))
+                    if time.perf_counter() >= stop_at:
+                        break
                 issued += 1
                 uncached = rng.random() < uncached_share
                 url = f"{SAMPLE_HOST}/load/{run}/{issued}" if uncached else rng.choice(hot)
@@ -137,6 +151,7 @@ async def _main(args: argparse.Namespace) -> LoadReport:
         "max_requests": args.requests,
         "max_seconds": args.seconds,
         "uncached_share": args.uncached,
+        "think_s": args.think,
     }
     if args.target:
         return await run_load(args.target, text, **options)
@@ -154,6 +169,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--uncached", type=float, default=0.05, help="share of uncached calls")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean think time per client, s (0: saturate)"
+    )
     args = parser.parse_args()
     report = asyncio.run(_main(args))
     print(json.dumps(report.to_dict(), indent=2))

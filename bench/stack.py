@@ -1,6 +1,8 @@
 """The stack the benchmarks run against, started on loopback as separate processes (one
 private Redis, fetcher, matcher, scorer, gateway, Celery workers of concurrency 1), each service
-with its own /metrics port so the benchmark can read how long the stages themselves worked."""
+with its own /metrics port so the benchmark can read how long the stages themselves worked.
+Batch work runs at the lower CPU priority `deploy/Procfile` gives it (`NICENESS`), so the
+figures under load are those of the deployed stack."""
 
 from __future__ import annotations
 
@@ -30,6 +32,14 @@ from tests.support.processes import (
 SERVICES = GRPC_SERVICES
 MATCHER_PROCESSES = 2
 """Matcher worker processes (`CREDENCE_MATCHER_PROCESSES`): one per core here."""
+NICENESS = {"matcher": 5, "worker": 10}
+"""`nice -n` of the processes deploy/Procfile runs below the front door's priority."""
+
+
+def niced(name: str, args: list[str]) -> list[str]:
+    """`args` run at the niceness deploy/Procfile gives the process `name`, if any."""
+    kind = name.rstrip("0123456789")
+    return ["nice", "-n", str(NICENESS[kind]), *args] if kind in NICENESS else args
 
 
 @dataclass
@@ -51,7 +61,7 @@ class BenchStack:
     def add_worker(self) -> str:
         """Starts one more Celery worker (concurrency 1); returns its name."""
         name = f"worker{sum(n.startswith('worker') for n in self.processes)}"
-        args = worker_args(concurrency=1, name=name)
+        args = niced(name, worker_args(concurrency=1, name=name))
         self.processes[name] = Process(name, args, self.env, self.log_dir)
         return name
 
@@ -145,9 +155,8 @@ def bench_stack(
                 proc_env = {**env, "CREDENCE_METRICS_PORT": str(port)}
                 if name == "matcher":
                     proc_env["CREDENCE_MATCHER_PROCESSES"] = str(matcher_processes)
-                stack.processes[name] = Process(
-                    name, service_args(f"services.{name}"), proc_env, log_dir
-                )
+                args = niced(name, service_args(f"services.{name}"))
+                stack.processes[name] = Process(name, args, proc_env, log_dir)
             for _ in range(workers):
                 stack.add_worker()
             for key in SERVICE_ADDR_KEYS:

@@ -100,6 +100,21 @@ def test_procfile_runs_the_same_processes_as_compose() -> None:
     assert procfile["edge"].strip() == "python -m services.edge"
 
 
+def test_the_benchmark_runs_batch_work_at_the_procfiles_priority() -> None:
+    from bench.stack import NICENESS
+
+    procfile = dict(
+        line.split(":", 1) for line in (REPO / "deploy/Procfile").read_text().splitlines() if line
+    )
+    niced = {
+        name: int(found.group(1))
+        for name, command in procfile.items()
+        if (found := re.search(r"\bnice -n (\d+) ", command)) and name in NICENESS
+    }
+    assert niced == NICENESS
+    assert "nice" not in procfile["gateway"]
+
+
 def _published(spec: dict) -> list[str]:
     return [str(port) for port in spec.get("ports", [])]
 

@@ -1,5 +1,6 @@
 """A small run of the load test (bench/load.py) in the suite: fifty concurrent grpc.aio
-clients, cached and uncached articles mixed, against the real stack; no unexplained error."""
+clients with short think times, cached and uncached articles mixed, against the real stack;
+no unexplained error."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ async def test_concurrent_mixed_load_has_no_unexplained_errors(stack: Stack, dat
         max_seconds=40,
         uncached_share=0.03,
         deadline_s=30,
+        think_s=0.01,
     )
     summary = report.to_dict()
     assert report.unexplained_errors == 0, f"{summary}\n{stack.logs()}"
