@@ -4,7 +4,7 @@ It starts the stack (a private Redis, the three services, Celery workers) agains
 synthetic 100,000-story wire index and measures:
 
 - the floor: an empty gRPC call (health Check) plus a Redis GET of a report's size;
-- cached ScoreUrl p50/p99, and their ratio to the floor's;
+- cached ScoreUrl p50/p99, and their ratio to the floor's (the two alternate call by call);
 - the uncached pipeline for the sample article (ScoreArticle with its text, a distinct URL
   each time so nothing is cached): p50/p99 one at a time, and articles per second with one
   and with two workers under concurrent load;
@@ -80,41 +80,38 @@ def _sample_html(text: str) -> str:
     )
 
 
-async def measure_floor(stack: BenchStack, value: bytes, count: int) -> list[float]:
-    """Health Check + Redis GET, one after the other, `count` times."""
+async def measure_cached_and_floor(
+    stack: BenchStack, url: str, count: int
+) -> tuple[list[float], list[float]]:
+    """Cached ScoreUrl and the floor (health Check + Redis GET of the report's bytes),
+    alternating call by call `count` times each after 50 of each to warm up, so both see
+    the same machine: (cached, floor) latencies."""
     client = aioredis.Redis(port=stack.redis_port, db=1)
-    await client.set("bench:floor", value)
-    async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-        request = health_pb2.HealthCheckRequest()
-        latencies = []
-        for i in range(count + 50):
-            start = time.perf_counter()
-            await health.Check(request, timeout=5)
-            await client.get("bench:floor")
-            if i >= 50:
-                latencies.append(time.perf_counter() - start)
-    await client.aclose()
-    return latencies
-
-
-async def measure_cached(stack: BenchStack, url: str, count: int) -> list[float]:
-    """Cached ScoreUrl, one after the other, `count` times (after one call that caches)."""
     async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
         front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
+        health = health_pb2_grpc.HealthStub(channel)
         request = reliability_pb2.ScoreUrlRequest(url=url)
         first = await front.ScoreUrl(request, timeout=120)
         if first.job.state != DONE:
             raise RuntimeError(f"warm-up ScoreUrl failed: {first.job}")
-        latencies = []
+        await client.set("bench:floor", first.report.SerializeToString())
+        check = health_pb2.HealthCheckRequest()
+        cached: list[float] = []
+        floor: list[float] = []
         for i in range(count + 50):
             start = time.perf_counter()
+            await health.Check(check, timeout=5)
+            await client.get("bench:floor")
+            middle = time.perf_counter()
             reply = await front.ScoreUrl(request, timeout=10)
-            if i >= 50:
-                latencies.append(time.perf_counter() - start)
+            end = time.perf_counter()
             if not reply.cached:
                 raise RuntimeError("cached ScoreUrl was not served from the cache")
-    return latencies
+            if i >= 50:
+                floor.append(middle - start)
+                cached.append(end - middle)
+    await client.aclose()
+    return cached, floor
 
 
 async def _score_article(front: Any, text: str, run: str, index: int) -> float:
@@ -215,13 +212,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         page_server({"/bench/sample": _sample_html(text)}) as (base, _),
     ):
         print("stack up; measuring the floor and the cached path ...", flush=True)
-        cached = await measure_cached(stack, f"{base}/bench/sample", args.requests)
-        async with grpc.aio.insecure_channel(stack.gateway_addr) as channel:
-            front = reliability_pb2_grpc.ReliabilityServiceStub(channel)
-            reply = await front.ScoreUrl(
-                reliability_pb2.ScoreUrlRequest(url=f"{base}/bench/sample"), timeout=10
-            )
-        floor = await measure_floor(stack, reply.report.SerializeToString(), args.requests)
+        cached, floor = await measure_cached_and_floor(stack, f"{base}/bench/sample", args.requests)
         floor_p50 = percentile(floor, 50)
         results.update(
             floor_p50_ms=round(floor_p50 * 1000, 3),
