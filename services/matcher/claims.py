@@ -2,8 +2,8 @@
 
 Check-worthiness stacks two heads trained on ClaimBuster
 (`python -m services.matcher.training.claims`): a calibrated linear model over word and
-character n-grams, and all-MiniLM-L6-v2 whose top layers were fine-tuned for the task (run by
-ONNX Runtime, `embeddings.py`). A logistic regression over their logits and its decision
+character n-grams, and the bottom three layers of all-MiniLM-L6-v2 fine-tuned for the task
+(run by ONNX Runtime, `embeddings.py`). A logistic regression over their logits and its decision
 threshold, fitted on debates neither head saw, make the small stack artifact
 (`checkworthy.stack.json`) next to the heads' (`checkworthy.joblib`).
 

@@ -24,6 +24,7 @@ from services.matcher import embeddings, quantize
 
 _LOGGER = logging.getLogger(__name__)
 _DTYPES = {"F32": np.float32, "I64": np.int64}
+MINILM_LAYERS = 6
 ARTIFACTS = {
     "minilm": None,
     "checkworthy": embeddings.MODELS_DIR / "checkworthy.joblib",
@@ -55,6 +56,14 @@ def finetuned_layers(name: str) -> dict[str, np.ndarray]:
         return {}
     layers: dict[str, np.ndarray] = joblib.load(artifact)["finetuned"]
     return {k: v for k, v in layers.items() if k.startswith("encoder.")}
+
+
+def depth(name: str) -> int:
+    """How many of MiniLM's layers the encoder keeps (the artifact's `encoder_depth`)."""
+    artifact = ARTIFACTS[name]
+    if artifact is None:
+        return MINILM_LAYERS
+    return int(joblib.load(artifact).get("encoder_depth", MINILM_LAYERS))
 
 
 def weights(name: str) -> dict[str, np.ndarray]:

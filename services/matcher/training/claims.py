@@ -1,8 +1,9 @@
 """Trains the check-worthiness model on ClaimBuster: `make train-claims` (PyPI's PyTorch for
 the fine-tuning, CPU only; about ten minutes on two idle cores).
 
-Two heads: a calibrated linear SVM over word and character n-grams, and all-MiniLM-L6-v2
-(the packaged model) with its top layers fine-tuned and a linear head (`finetune.py`). A
+Two heads: a calibrated linear SVM over word and character n-grams, and the bottom three
+layers of all-MiniLM-L6-v2 (the packaged model), fine-tuned, with a linear head
+(`finetune.py`, `RECIPE`). A
 logistic regression over their logits (the stack) combines them. The data are split by
 debate (`debate_split.py`): whole debates are held out for validation (about 20 %) and for
 tuning (about 12 %), and the heads are fitted on the rest. The stack and every decision
@@ -57,6 +58,9 @@ from services.matcher.training.debate_split import split_by_debate
 
 _LOGGER = logging.getLogger(__name__)
 SEED = 13
+RECIPE = finetune.Recipe(layers=3, depth=3)
+"""MiniLM's bottom three layers, all fine-tuned: half the encoder's serving CPU of the six,
+within 0.005 of their F1 on the validation debates (docs/wire-evidence.md)."""
 _THRESHOLDS = np.arange(0.1, 0.81, 0.025)
 _STACK_THRESHOLDS = np.arange(0.05, 0.951, 0.01)
 _WEIGHTS = np.arange(0.0, 1.01, 0.1)
@@ -229,13 +233,18 @@ def train(data_dir: Path, out: Path, recipe: finetune.Recipe) -> dict[str, Any]:
             "fine-tuning the top %d MiniLM layers on %d sentences", recipe.layers, len(fit)
         )
         tuned = fine_tune_cached(folder, fit_texts, fit_labels, recipe, cache)
-        encoder = export_onnx.encoder_for(ENCODER, tuned)
+        encoder = export_onnx.encoder_for(ENCODER, tuned, recipe.depth)
         probe = CheckWorthinessModel(pipeline, 0.5, tuned, encoder=encoder)
         dense_tune = probe.dense_scores(list(texts[tune]))
         dense_val = probe.dense_scores(val_texts)
         if dense_tune is not None and dense_val is not None:
             weight, threshold = best_mix(labels[tune], lexical_tune, dense_tune)
-            bundle.update(finetuned=tuned, embedding_weight=weight, threshold=threshold)
+            bundle.update(
+                finetuned=tuned,
+                encoder_depth=recipe.depth,
+                embedding_weight=weight,
+                threshold=threshold,
+            )
             lexical_val = lexical.lexical_scores(val_texts)
             dense_threshold = best_threshold(labels[tune], dense_tune)
             mixed = (1 - weight) * lexical_val + weight * dense_val
@@ -259,6 +268,7 @@ def train(data_dir: Path, out: Path, recipe: finetune.Recipe) -> dict[str, Any]:
         "threshold": model.threshold,
         "stack": _stack_fields(model.stack),
         "finetuned_layers": recipe.layers if bundle["finetuned"] else 0,
+        "encoder_depth": recipe.depth if bundle["finetuned"] else 0,
         "epochs": recipe.epochs,
         **metrics,
         "lexical_only": {
@@ -288,11 +298,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=get_settings().data_dir)
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    parser.add_argument("--layers", type=int, default=finetune.Recipe.layers)
-    parser.add_argument("--epochs", type=int, default=finetune.Recipe.epochs)
+    parser.add_argument("--layers", type=int, default=RECIPE.layers)
+    parser.add_argument("--epochs", type=int, default=RECIPE.epochs)
+    parser.add_argument("--depth", type=int, default=RECIPE.depth, help="MiniLM layers kept (of 6)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
-    train(args.data_dir, args.out, finetune.Recipe(layers=args.layers, epochs=args.epochs))
+    recipe = finetune.Recipe(layers=args.layers, epochs=args.epochs, depth=args.depth)
+    train(args.data_dir, args.out, recipe)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Exports the encoders that serving runs to ONNX: `make export-onnx` (PyTorch, the `train`
 extra), also run at the end of `make train-claims` and `make train-retrieval`.
 
-Each graph is the packaged all-MiniLM-L6-v2 with the fine-tuned layers of a training
-artifact loaded over it (`finetune.Model`, the network training used), mapping
+Each graph is the packaged all-MiniLM-L6-v2 (or its bottom layers, as deep as the artifact's
+`encoder_depth`) with the fine-tuned layers of a training artifact loaded over it
+(`finetune.Model`, the network training used), mapping
 `input_ids` and `attention_mask` (batch × tokens, both dynamic) to unit-length mean-pooled
 `embedding` rows. A float32 graph is too large to commit: its tensors go to an external file
 that `make install` rebuilds without PyTorch (`encoder_weights.py`, from the manifest
@@ -32,11 +33,11 @@ OPSET = 17
 ARTIFACTS = encoder_weights.ARTIFACTS
 
 
-def _network(folder: Path, finetuned: dict[str, np.ndarray] | None) -> Any:
+def _network(folder: Path, finetuned: dict[str, np.ndarray] | None, depth: int) -> Any:
     """The torch module `(input_ids, attention_mask) -> embedding` to export."""
     import torch
 
-    model = finetune._new_model(folder, trained=0)
+    model = finetune._new_model(folder, trained=0, depth=depth)
     if finetuned:
         model.load({k: v for k, v in finetuned.items() if k.startswith("encoder.")})
     model.eval()
@@ -52,9 +53,15 @@ def _network(folder: Path, finetuned: dict[str, np.ndarray] | None) -> Any:
     return Embedder()
 
 
-def export_float32(finetuned: dict[str, np.ndarray] | None, out: Path, fold: bool = True) -> None:
-    """Writes the float32 graph of the packaged model with `finetuned` layers over it
-    (`fold=False`: weights stay the initializers they are in torch, named as there)."""
+def export_float32(
+    finetuned: dict[str, np.ndarray] | None,
+    out: Path,
+    fold: bool = True,
+    depth: int = finetune.LAYERS,
+) -> None:
+    """Writes the float32 graph of the packaged model's bottom `depth` layers with
+    `finetuned` layers over them (`fold=False`: weights stay the initializers they are in
+    torch, named as there)."""
     import torch
 
     folder = embeddings.model_dir()
@@ -66,7 +73,7 @@ def export_float32(finetuned: dict[str, np.ndarray] | None, out: Path, fold: boo
     axes = {"input_ids": dynamic, "attention_mask": dynamic, "embedding": {0: "batch"}}
     with torch.no_grad():
         torch.onnx.export(
-            _network(folder, finetuned),
+            _network(folder, finetuned, depth),
             (ids, mask),
             str(out),
             dynamo=False,
@@ -132,12 +139,14 @@ def externalise(source: Path, name: str) -> None:
     encoder_weights.manifest_path(name).write_text(json.dumps(manifest, indent=1) + "\n")
 
 
-def encoder_for(name: str, finetuned: dict[str, np.ndarray] | None) -> embeddings.Encoder:
+def encoder_for(
+    name: str, finetuned: dict[str, np.ndarray] | None, depth: int = finetune.LAYERS
+) -> embeddings.Encoder:
     """The encoder as serving would run it (int8 for `quantize.INT8`, else float32), built
     in a temporary folder: for training's measurements, before the artifact is written."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{name}.onnx"
-        export_float32(finetuned, path)
+        export_float32(finetuned, path, depth=depth)
         if name in quantize.INT8:
             int8 = Path(tmp) / f"{name}.int8.onnx"
             quantize.quantize(path, int8)
@@ -151,7 +160,7 @@ def export(name: str) -> None:
     out = embeddings.onnx_path(name)
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "float32.onnx"
-        export_float32(finetuned, plain, fold=False)
+        export_float32(finetuned, plain, fold=False, depth=encoder_weights.depth(name))
         externalise(plain, name)
     if name in quantize.INT8:
         quantize.write(out)

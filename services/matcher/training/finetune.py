@@ -2,9 +2,10 @@
 (check-worthiness) or as a bi-encoder (claim retrieval). Training time only: `pip install
 -e '.[train]'` brings PyTorch, and serving never imports it.
 
-The model is all-MiniLM-L6-v2's forward pass (mean pooling, unit length): the lower layers
-stay frozen, the top `layers` are trained (with a linear head on the pooled vector, for a
-classifier), and the result is a dict of numpy arrays under the safetensors names. Only the
+The model is all-MiniLM-L6-v2's forward pass (mean pooling, unit length), or that of its
+bottom `depth` layers (a shallower encoder costs proportionally less to serve): the lower
+layers stay frozen, the top `layers` are trained (with a linear head on the pooled vector,
+for a classifier), and the result is a dict of numpy arrays under the safetensors names. Only the
 changed layers are stored, in float16, which keeps an artifact small enough to commit;
 `export_onnx.py` loads them over the packaged weights (`Model.load`) and exports the same
 network to the ONNX graph that serving runs.
@@ -36,7 +37,8 @@ SIMILARITY_SCALE = 20.0
 
 @dataclass(frozen=True)
 class Recipe:
-    """How to fine-tune: trained layers, epochs, batch size, learning rates, seed."""
+    """How to fine-tune: encoder depth (MiniLM's bottom `depth` layers are kept), trained
+    layers (the top ones of those), epochs, batch size, learning rates, seed."""
 
     layers: int = 3
     epochs: int = 3
@@ -44,6 +46,7 @@ class Recipe:
     encoder_lr: float = 4e-5
     head_lr: float = 1e-3
     seed: int = 13
+    depth: int = LAYERS
 
 
 def fine_tune(
@@ -54,7 +57,7 @@ def fine_tune(
     import torch
     from torch.nn import functional
 
-    model = _new_model(folder, recipe.layers, recipe.seed)
+    model = _new_model(folder, recipe.layers, recipe.seed, recipe.depth)
     ids = _token_ids(folder, texts)
     targets = torch.tensor(list(labels), dtype=torch.long)
 
@@ -80,7 +83,7 @@ def fine_tune_pairs(
     import torch
     from torch.nn import functional
 
-    model = _new_model(folder, recipe.layers, recipe.seed)
+    model = _new_model(folder, recipe.layers, recipe.seed, recipe.depth)
     query_ids = _token_ids(folder, queries)
     document_ids = _token_ids(folder, documents)
 
@@ -205,17 +208,17 @@ def _model_class() -> Any:
             return out
 
     class Model(nn.Module):
-        def __init__(self, folder: Path, trained: int) -> None:
+        def __init__(self, folder: Path, trained: int, depth: int = LAYERS) -> None:
             super().__init__()
             arrays = read_safetensors(folder / "model.safetensors")
             weights = {name: torch.from_numpy(array) for name, array in arrays.items()}
             self.embeddings = {k: v for k, v in weights.items() if k.startswith("embeddings.")}
             for name, tensor in self.embeddings.items():  # module state: ONNX initializers
                 self.register_buffer(name.replace(".", "_"), tensor)
-            self.first_trained = LAYERS - trained
-            self.layers = nn.ModuleList(
-                Layer(weights, f"encoder.layer.{i}.") for i in range(LAYERS)
-            )
+            if not 0 <= trained <= depth <= LAYERS:
+                raise ValueError(f"{trained} trained layers of {depth} (at most {LAYERS})")
+            self.first_trained = depth - trained
+            self.layers = nn.ModuleList(Layer(weights, f"encoder.layer.{i}.") for i in range(depth))
             for index, layer in enumerate(self.layers):
                 layer.requires_grad_(index >= self.first_trained)
             self.head = nn.Linear(HIDDEN, 2)
@@ -270,8 +273,8 @@ def _model_class() -> Any:
     return Model
 
 
-def _new_model(folder: Path, trained: int, seed: int = 0) -> Any:
+def _new_model(folder: Path, trained: int, seed: int = 0, depth: int = LAYERS) -> Any:
     import torch
 
     torch.manual_seed(seed)
-    return _model_class()(folder, trained)
+    return _model_class()(folder, trained, depth)
