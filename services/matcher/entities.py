@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 from services.matcher.textutil import STOPWORDS
 
@@ -136,8 +137,10 @@ _GENERIC = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_entity(name: str) -> str:
-    """The comparable form of an entity: lower case, no possessive, demonyms as countries."""
+    """The comparable form of an entity: lower case, no possessive, demonyms as countries.
+    Kept for the last 65,536 words (a few MB): a story's words are mostly common ones."""
     text = _POSSESSIVE.sub("", name.strip().lower()).strip(" .")
     return DEMONYMS.get(text, text)
 
@@ -176,8 +179,10 @@ def entities(text: str) -> set[str]:
     return {e for e in _names(text) if len(e) > 1} | numbers(text)
 
 
-def words_of(text: str) -> set[str]:
-    """The normalised words of `text`, demonyms as countries, for `mentioned`."""
+@lru_cache(maxsize=512)
+def words_of(text: str) -> frozenset[str]:
+    """The normalised words of `text`, demonyms as countries, for `mentioned`. Kept for the
+    last 512 texts (some 20 MB): an article's claims are judged against the same stories."""
     out: set[str] = set()
     for raw in _TOKEN.findall(text):
         word = normalise_entity(raw)
@@ -185,10 +190,10 @@ def words_of(text: str) -> set[str]:
         out.add(word.rstrip("."))
     lowered = text.lower()
     out.update(target for source, target in DEMONYMS.items() if " " in source and source in lowered)
-    return out
+    return frozenset(out)
 
 
-def mentioned(names: set[str], words: set[str]) -> set[str]:
+def mentioned(names: set[str], words: frozenset[str]) -> set[str]:
     """The entities of `names` that a text with the words `words` mentions: every word of a
     multi-word entity must appear."""
     return {name for name in names if all(normalise_entity(w) in words for w in name.split())}

@@ -147,7 +147,7 @@ def claim_side(claim: str, idf: IdfTable) -> ClaimSide:
 class StorySide:
     """What the features need of a story, computed once per story."""
 
-    words: set[str]  # every normalised word, for entity mentions
+    words: frozenset[str]  # every normalised word, for entity mentions
     content: frozenset[str]
 
 
