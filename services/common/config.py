@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         description="A task taken by a worker that died is redelivered after this many seconds;"
         " kept above task_time_limit_s so a live task is never delivered twice.",
     )
+    task_events: bool = Field(
+        default=False,
+        description="Workers send Celery task events from the start (monitors that do not"
+        " ask for them). Flower turns them on in running workers itself (its enable_events"
+        " option, on by default); off, a task costs a few Redis messages less.",
+    )
 
     # gRPC addresses.
     fetcher_addr: str = Field(default="127.0.0.1:50061", description="FetcherService address.")

@@ -59,8 +59,8 @@ def make_app(settings: Settings) -> Celery:
         broker_connection_max_retries=None,
         task_default_queue=QUEUE,
         worker_hijack_root_logger=False,
-        worker_send_task_events=True,
-        task_send_sent_event=True,
+        worker_send_task_events=settings.task_events,
+        task_send_sent_event=settings.task_events,
         beat_schedule=beat_schedule(settings),
     )
     if settings.embedded:
