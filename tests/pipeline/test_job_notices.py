@@ -8,13 +8,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
-import redis
 from credence.v1 import reliability_pb2, report_pb2
 
-from services.common.cache import Cache, MemoryCache, RedisCache
+from services.common.cache import Cache, MemoryCache
 from services.gateway import job_polling
 from services.gateway.job_polling import JobNotices, poll_job
 from services.pipeline.jobs import JobRecords
@@ -23,15 +22,6 @@ pytestmark = pytest.mark.timeout(60)
 
 _FOREVER_S = 3600.0
 """A polling pause no test waits out: only a notice can end it within the test's deadline."""
-
-
-@pytest.fixture(params=["redis", "memory"])
-def store(request: pytest.FixtureRequest, redis_port: int) -> Iterator[Cache]:
-    if request.param == "memory":
-        yield MemoryCache()
-        return
-    redis.Redis(port=redis_port, db=4).flushdb()
-    yield RedisCache(f"redis://127.0.0.1:{redis_port}/4", timeout_s=2.0, degrade=False)
 
 
 def _probe(records: JobRecords) -> None:

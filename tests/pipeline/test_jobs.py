@@ -5,26 +5,15 @@ job that holds them: on a real Redis (the deployed state store) and on the in-me
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
-import redis
 from credence.v1 import reliability_pb2, report_pb2
 
-from services.common.cache import Cache, MemoryCache, RedisCache
+from services.common.cache import Cache
 from services.pipeline.jobs import JobRecords, release_lock
 from services.pipeline.keys import job_key
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture(params=["redis", "memory"])
-def store(request: pytest.FixtureRequest, redis_port: int) -> Iterator[Cache]:
-    if request.param == "memory":
-        yield MemoryCache()
-        return
-    redis.Redis(port=redis_port, db=3).flushdb()
-    yield RedisCache(f"redis://127.0.0.1:{redis_port}/3", timeout_s=5.0, degrade=False)
 
 
 def test_lock_is_released_only_by_its_holder(store: Cache) -> None:
