@@ -29,6 +29,15 @@ _LOGGER = logging.getLogger(__name__)
 _REDIS_ERRORS = (redis.RedisError, OSError)
 
 
+def stop_if_cancelled() -> None:
+    """Raises CancelledError when the running task was asked to stop. A Redis client's read
+    can turn a cancellation that meets its own timeout into a timeout (redis-py's pub/sub
+    then answers "no message"), which must not keep a listening loop alive."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class Cache(Protocol):
     """A byte cache keyed by strings."""
 
@@ -262,6 +271,7 @@ class RedisCache:
             await pubsub.subscribe(channel)
             while True:
                 message = await pubsub.get_message(timeout=self._listen_poll_s)
+                stop_if_cancelled()
                 if message is not None and isinstance(message.get("data"), bytes):
                     yield message["data"]
         except _REDIS_ERRORS as error:

@@ -13,6 +13,7 @@ from collections.abc import AsyncGenerator, Iterator
 
 from credence.v1 import reliability_pb2
 
+from services.common.cache import stop_if_cancelled
 from services.pipeline.jobs import JobRecords
 
 _LOGGER = logging.getLogger(__name__)
@@ -53,8 +54,10 @@ class JobNotices:
                     for event in self._waiting.get(job_id, ()):
                         event.set()
             except Exception as error:  # the pollers still find the finish; listen again
+                stop_if_cancelled()
                 _LOGGER.warning("job notices lost, polling only until they resume: %s", error)
             await asyncio.sleep(RELISTEN_S)
+
 
 
 async def poll_job(

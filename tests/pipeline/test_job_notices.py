@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 from credence.v1 import reliability_pb2, report_pb2
+from redis.asyncio.client import PubSub
 
-from services.common.cache import Cache, MemoryCache
+from services.common.cache import Cache, MemoryCache, RedisCache
 from services.gateway import job_polling
 from services.gateway.job_polling import JobNotices, poll_job
 from services.pipeline.jobs import JobRecords
@@ -119,3 +120,60 @@ async def test_a_lost_subscription_is_renewed_and_polling_goes_on_meanwhile(
         assert record is not None and record.job.state == reliability_pb2.JOB_STATE_FAILED
         await asyncio.wait_for(records.renewed.wait(), 10)
     assert records.subscriptions >= 2
+
+
+class _CancelSwallowingRecords(JobRecords):
+    """Job records whose subscription turns a cancellation into a timeout error, as a Redis
+    client's read can when the cancellation meets its own timeout."""
+
+    def __init__(self) -> None:
+        super().__init__(MemoryCache(), ttl_s=60)
+        self.listening = asyncio.Event()
+
+    async def finished_ids(self) -> AsyncIterator[str]:
+        self.listening.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            raise TimeoutError("read timed out") from None
+        yield ""
+
+
+async def test_the_listener_stops_when_cancelled_even_if_a_read_hides_the_cancellation() -> None:
+    records = _CancelSwallowingRecords()
+    notices = JobNotices(records)
+    with notices.wake_for("job-4"):
+        await asyncio.wait_for(records.listening.wait(), 10)
+    listener = notices._listener
+    assert listener is not None
+    listener.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(listener, 10)
+
+
+async def test_a_redis_listener_stops_when_a_read_swallows_its_cancellation(
+    redis_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = PubSub.get_message
+
+    async def swallowing(self: PubSub, *args: object, **kwargs: object) -> object:
+        try:
+            return await original(self, *args, **kwargs)  # type: ignore[arg-type]
+        except asyncio.CancelledError:  # as a read whose own timeout met the cancellation
+            return None
+
+    monkeypatch.setattr(PubSub, "get_message", swallowing)
+    store = RedisCache(f"redis://127.0.0.1:{redis_port}/3", timeout_s=2.0, degrade=False)
+    started = asyncio.Event()
+
+    async def listen() -> None:
+        started.set()
+        async for _ in store.listen("credence:test:quiet"):
+            pass
+
+    listener = asyncio.create_task(listen())
+    await asyncio.wait_for(started.wait(), 10)
+    await asyncio.sleep(0.05)  # inside a read
+    listener.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(listener, 10)
