@@ -59,7 +59,6 @@ class JobNotices:
             await asyncio.sleep(RELISTEN_S)
 
 
-
 async def poll_job(
     records: JobRecords,
     job_id: str,
