@@ -170,16 +170,17 @@ async def measure_load(stack: BenchStack, text: str, args: argparse.Namespace) -
         uncached_share=0.05,
         think_s=args.load_think,
     )
-    latency = users.to_dict()["latency"]
+    seen = users.to_dict()
+    latency = seen["latency"]
     print(f"front door capacity: {args.load_clients} clients back to back ...", flush=True)
     capacity = await run_load(
         stack.gateway_addr, text, clients=args.load_clients, max_seconds=10, uncached_share=0
     )
     saturated = capacity.to_dict()
     return {
-        "load": users.to_dict(),
+        "load": seen,
         "load_think_s": args.load_think,
-        "load_requests_per_s": users.to_dict()["requests_per_s"],
+        "load_requests_per_s": seen["requests_per_s"],
         "load_cached_p50_ms": latency["cached"]["p50_ms"],
         "load_cached_p99_ms": latency["cached"]["p99_ms"],
         "load_uncached_p50_ms": latency["uncached"]["p50_ms"],

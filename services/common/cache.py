@@ -260,8 +260,7 @@ class RedisCache:
         try:
             self._sync.publish(channel, message)
         except _REDIS_ERRORS as error:
-            metrics.CACHE_ERRORS.inc()
-            _LOGGER.warning("publish on %s failed, listeners will poll: %s", channel, error)
+            _dropped(f"publish on {channel}", error, "listeners will poll")
 
     async def listen(self, channel: str) -> AsyncIterator[bytes]:
         """The messages published on `channel` from now on, until the caller stops; raises
@@ -275,6 +274,7 @@ class RedisCache:
                 if message is not None and isinstance(message.get("data"), bytes):
                     yield message["data"]
         except _REDIS_ERRORS as error:
+            stop_if_cancelled()  # a cancellation the read turned into a timeout error
             raise unavailable(self._name, f"listen on {channel} failed: {error}") from error
         finally:
             await pubsub.aclose()
@@ -282,5 +282,10 @@ class RedisCache:
     def _failed(self, operation: str, error: Exception) -> None:
         if not self._degrade:
             raise unavailable(self._name, f"{operation} failed: {error}") from error
-        metrics.CACHE_ERRORS.inc()
-        _LOGGER.warning("cache %s failed, serving uncached: %s", operation, error)
+        _dropped(operation, error, "serving uncached")
+
+
+def _dropped(operation: str, error: Exception, instead: str) -> None:
+    """Counts and logs a cache operation given up on; `instead`: what happens without it."""
+    metrics.CACHE_ERRORS.inc()
+    _LOGGER.warning("cache %s failed, %s: %s", operation, instead, error)
