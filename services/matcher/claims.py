@@ -26,6 +26,7 @@ import joblib
 import numpy as np
 
 from services.matcher import embeddings
+from services.matcher.lexical_head import compiled_head
 from services.matcher.outlets import OUTLET_ALIASES, canonical_outlet
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "checkworthy.joblib"
@@ -127,6 +128,7 @@ class CheckWorthinessModel:
         `encoder`: the fine-tuned encoder they belong to (None: lexical head alone);
         `stack`: how to combine the two heads (None: mixed by `embedding_weight`)."""
         self.pipeline = pipeline
+        self._head = compiled_head(pipeline)
         self.finetuned = finetuned
         self.embedding_weight = embedding_weight
         self.encoder = encoder if finetuned is not None else None
@@ -167,6 +169,8 @@ class CheckWorthinessModel:
 
     def lexical_scores(self, sentences: Sequence[str]) -> np.ndarray:
         """The n-gram head's probabilities alone."""
+        if self._head is not None:
+            return self._head.positive_proba(sentences)
         proba = self.pipeline.predict_proba(list(sentences))
         return np.asarray(proba[:, 1], dtype=np.float64)
 

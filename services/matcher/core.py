@@ -251,15 +251,13 @@ class Matcher:
         A sentence's rank is its score times its topic weight, and a score is at most 1, so
         the sentences are scored one topic weight at a time, highest first: once
         `max_claims` sentences rank above the next weight, no sentence left can enter and
-        those are never encoded. The result is the same as scoring every sentence. The
-        lexical head reads the whole pool in one call; the encoder only reads the sentences
-        it passes (`CheckWorthinessModel.worth_encoding`)."""
+        those are never read. The result is the same as scoring every sentence. The lexical
+        head reads a topic weight's sentences in one call; the encoder only reads those it
+        passes (`CheckWorthinessModel.worth_encoding`)."""
         pool = [(i, s) for i, s in enumerate(sents) if is_candidate(s)]
         if not pool:
             return []
         model = self.claims_model
-        scored = model.lexical_scores([s for _, s in pool])
-        lexical = {i: float(v) for (i, _), v in zip(pool, scored, strict=True)}
         topic = topic_words(title, sents)
         by_weight: dict[float, list[tuple[int, str]]] = {}
         for i, s in pool:
@@ -271,9 +269,7 @@ class Matcher:
                 break
             group = by_weight[weight]
             scores = model.scores(
-                [s for _, s in group],
-                encode=_encoder_of(shared, model, [i for i, _ in group]),
-                lexical=np.asarray([lexical[i] for i, _ in group]),
+                [s for _, s in group], encode=_encoder_of(shared, model, [i for i, _ in group])
             )
             chosen.extend(
                 (float(score) * weight, _Candidate(i, s, float(score)))

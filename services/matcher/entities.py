@@ -137,6 +137,9 @@ _GENERIC = frozenset(
 )
 
 
+_MULTIWORD_DEMONYMS = tuple((s, t) for s, t in DEMONYMS.items() if " " in s)
+
+
 @lru_cache(maxsize=1 << 16)
 def normalise_entity(name: str) -> str:
     """The comparable form of an entity: lower case, no possessive, demonyms as countries.
@@ -183,13 +186,9 @@ def entities(text: str) -> set[str]:
 def words_of(text: str) -> frozenset[str]:
     """The normalised words of `text`, demonyms as countries, for `mentioned`. Kept for the
     last 512 texts (some 20 MB): an article's claims are judged against the same stories."""
-    out: set[str] = set()
-    for raw in _TOKEN.findall(text):
-        word = normalise_entity(raw)
-        out.add(word)
-        out.add(word.rstrip("."))
+    out = {normalise_entity(raw) for raw in set(_TOKEN.findall(text))}
     lowered = text.lower()
-    out.update(target for source, target in DEMONYMS.items() if " " in source and source in lowered)
+    out.update(target for source, target in _MULTIWORD_DEMONYMS if source in lowered)
     return frozenset(out)
 
 

@@ -19,13 +19,22 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import tantivy
 
-from services.matcher.index_text import cosine_similarities, query_terms
+from services.matcher.index_text import cosine_similarities, query_terms, split_common
 from services.matcher.outlets import canonical_outlet
 from services.matcher.stories import IndexStats, SearchHit, StoryRecord
 
 _LOGGER = logging.getLogger(__name__)
 
 _WRITER_HEAP = 64 * 1024 * 1024
+_BOOSTS = {"title": 1.5}
+_STEMS = (
+    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    .filter(tantivy.Filter.remove_long(40))
+    .filter(tantivy.Filter.lowercase())
+    .filter(tantivy.Filter.stemmer("english"))
+    .build()
+)
+"""The body and title fields' tokenizer (tantivy's `en_stem`), to look up a word's stories."""
 _WRITER_ATTEMPTS = 40
 
 
@@ -230,16 +239,35 @@ class TantivyIndex:
         terms = query_terms(query)
         if not terms or top_k <= 0:
             return []
-        text_query = self._index.parse_query(
-            " ".join(terms), ["title", "body"], field_boosts={"title": 1.5}
-        )
         searcher = self._index.searcher()
+        text_query = self._text_query(terms, searcher)
         query_ = self._filtered(text_query, outlet, since, until, undated)
         result = searcher.search(query_, top_k)
         return [
             SearchHit(story=self._record(searcher.doc(address)), score=float(score))
             for score, address in result.hits
         ]
+
+    def _text_query(self, terms: list[str], searcher: tantivy.Searcher) -> tantivy.Query:
+        """BM25 over title (boosted) and body. In a large index the words most stories
+        hold only add to the scores of the stories the query's other words find: they no
+        longer find stories themselves, so their long posting lists are not read whole."""
+
+        def held(word: str) -> int:
+            return max((searcher.doc_freq("body", s) for s in _STEMS.analyze(word)), default=0)
+
+        common, rare = split_common(terms, held, searcher.num_docs)
+        if not common or not rare:
+            return self._words_query(terms)
+        return tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, self._words_query(rare)),
+                (tantivy.Occur.Should, self._words_query(common)),
+            ]
+        )
+
+    def _words_query(self, words: list[str]) -> tantivy.Query:
+        return self._index.parse_query(" ".join(words), ["title", "body"], field_boosts=_BOOSTS)
 
     def _filtered(
         self,

@@ -3,11 +3,12 @@
 The model is trained on FNC-1 (`make train-stance`, `training/stance.py`): hand-made
 features (tf-idf and latent-semantic similarity of the claim to the story and to its best
 sentences, word and n-gram overlap, refuting and hedging words near the matching passage)
-fed to a gradient-boosted tree ensemble, stacked (a logistic regression over both models'
-log-probabilities) with a cross-encoder that reads the claim beside the story's passage most
-alike it (`stance_cross.py`, ONNX). The same `StanceFeaturizer` is used to train and to
-serve, and is stored with both classifiers in one joblib artifact. Without the
-cross-encoder the feature model answers alone.
+fed to a gradient-boosted tree ensemble (served on ONNX Runtime, `tree_runtime.py`),
+stacked (a logistic regression over both models' log-probabilities) with a cross-encoder
+that reads the claim beside the story's passage most alike it (`stance_cross.py`, ONNX).
+The same `StanceFeaturizer` is used to train and to serve, and is stored with both
+classifiers in one joblib artifact. Without the cross-encoder the feature model answers
+alone.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from services.matcher import stance_cross
 from services.matcher.stance_cross import CROSS_PATH, CrossEncoder
 from services.matcher.textutil import content_tokens, quick_sentences, tokens
+from services.matcher.tree_runtime import compiled
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -221,7 +223,7 @@ class StanceModel:
         cross: CrossEncoder | None = None,
     ) -> None:
         self.featurizer = featurizer
-        self.classifier = classifier
+        self.classifier = compiled(classifier)
         self.stacker = stacker if cross is not None else None
         self.cross = cross if stacker is not None else None
         # The same wire stories come back for many claims: their body side is computed once.

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from services.matcher.index import TantivyIndex, WireIndex, query_terms
+from services.matcher.index_text import COMMON_FROM_STORIES, split_common
 from services.matcher.stories import StoryRecord
 from tests.matcher.conftest import KREMLIN_STORIES
 
@@ -81,3 +82,43 @@ def test_undated_stories_can_pass_the_window(index: TantivyIndex) -> None:
     both = index.search("Kremlin drone", 10, since=since, until=until, undated=True)
     assert "Snopes" not in {h.story.outlet for h in dated}
     assert {h.story.outlet for h in both} == {"Snopes", "Reuters"}
+
+
+_HELD = {"said": 6_000, "minister": 2_000, "Kremlin": 12}
+"""Stories holding each word, in an index of 10,000."""
+
+
+def test_words_in_most_stories_are_common() -> None:
+    words = ["Kremlin", "said", "minister", "drones"]
+    assert split_common(words, lambda w: _HELD.get(w, 0), 10_000) == (
+        ["said", "minister"],
+        ["Kremlin", "drones"],
+    )
+
+
+def test_a_small_index_has_no_common_words() -> None:
+    small = COMMON_FROM_STORIES - 1
+    assert split_common(["said", "Kremlin"], lambda w: small, small) == ([], ["said", "Kremlin"])
+
+
+def test_common_words_only_add_to_the_scores_of_stories_rarer_words_find(
+    tmp_path: Path,
+) -> None:
+    index = TantivyIndex(tmp_path / "wire")
+    filler = [
+        StoryRecord(
+            outlet="AP", title=f"Officials said {i}", body=f"Officials said item {i}.", source="t"
+        )
+        for i in range(COMMON_FROM_STORIES)
+    ]
+    target = StoryRecord(
+        outlet="Reuters",
+        title="Drones hit the Kremlin",
+        body="Officials said two drones hit the Kremlin overnight.",
+        source="t",
+    )
+    index.add([*filler, target])
+    hits = index.search("officials said drones Kremlin", 5)
+    assert [h.story.title for h in hits] == [target.title]
+    plain = index.search("officials said", 3)
+    assert len(plain) == 3
