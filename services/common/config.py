@@ -128,6 +128,13 @@ class Settings(BaseSettings):
         description="The User-Agent the fetcher sends.",
     )
     obey_robots: bool = Field(default=True, description="Honour robots.txt.")
+    fetcher_processes: int = Field(
+        default=1,
+        ge=1,
+        description="Fetcher worker processes (forked at start) that extract the pages of the"
+        " one process serving the port, each page in a free worker; 1: extraction runs in"
+        " that process.",
+    )
 
     # Matching.
     index_dir: Path | None = Field(

@@ -151,16 +151,37 @@ def from_rpc_error(error: grpc.RpcError) -> CredenceError:
     except (ValueError, AttributeError):
         status = None
     if status is not None:
-        for detail in status.details:
-            info = error_details_pb2.ErrorInfo()
-            bad = error_details_pb2.BadRequest()
-            if detail.Unpack(info):
-                reason, metadata = info.reason, dict(info.metadata)
-            elif detail.Unpack(bad):
-                violations = [(v.field, v.description) for v in bad.field_violations]
-            else:
-                extra.extend(_unpack_known(detail))
+        reason, metadata, violations, extra = _read_details(status, reason)
     return CredenceError(code, reason, message, metadata, violations, extra)
+
+
+def from_status(status: status_pb2.Status) -> CredenceError:
+    """The `CredenceError` whose `to_status()` gave `status` (e.g. sent from another
+    process), with its reason, field violations and extra details."""
+    code = next((c for c in grpc.StatusCode if c.value[0] == status.code), None)
+    code = code or grpc.StatusCode.UNKNOWN
+    reason, metadata, violations, extra = _read_details(status, code.name)
+    return CredenceError(code, reason, status.message, metadata, violations, extra)
+
+
+def _read_details(
+    status: status_pb2.Status, reason: str
+) -> tuple[str, dict[str, str], list[tuple[str, str]], list[Message]]:
+    """The reason and metadata (ErrorInfo), field violations (BadRequest) and the extra
+    details of `status`; `reason` when it has no ErrorInfo."""
+    metadata: dict[str, str] = {}
+    violations: list[tuple[str, str]] = []
+    extra: list[Message] = []
+    for detail in status.details:
+        info = error_details_pb2.ErrorInfo()
+        bad = error_details_pb2.BadRequest()
+        if detail.Unpack(info):
+            reason, metadata = info.reason, dict(info.metadata)
+        elif detail.Unpack(bad):
+            violations = [(v.field, v.description) for v in bad.field_violations]
+        else:
+            extra.extend(_unpack_known(detail))
+    return reason, metadata, violations, extra
 
 
 def _unpack_known(detail: any_pb2.Any) -> list[Message]:

@@ -100,12 +100,13 @@ def _add_citations(article: article_pb2.Article) -> None:
         _set_time(citation.date, found.date)
     own = article.domain
     added = 0
+    paragraphs = article.text.split("\n")
     for link in article.links:
         if not link.domain or link.domain == own or not link.anchor_text:
             continue
         article.citations.add(
             outlet=link.domain,
-            sentence=_sentence_with(article.text, link.anchor_text),
+            sentence=_sentence_with(paragraphs, link.anchor_text),
             kind="link",
             url=link.url,
         )
@@ -114,8 +115,8 @@ def _add_citations(article: article_pb2.Article) -> None:
             break
 
 
-def _sentence_with(text: str, anchor: str) -> str:
-    for paragraph in text.split("\n"):
+def _sentence_with(paragraphs: list[str], anchor: str) -> str:
+    for paragraph in paragraphs:
         if anchor in paragraph:
             return paragraph.strip()[:1000]
     return anchor

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
 
 import grpc
 from credence.v1 import fetcher_pb2
@@ -16,15 +15,13 @@ from credence.v1 import fetcher_pb2
 from services.common import metrics
 from services.common.cache import Cache, MemoryCache
 from services.common.config import Settings
-from services.common.errors import CredenceError, invalid_argument
+from services.common.errors import CredenceError
+from services.common.process_pool import ForkedPool
 from services.common.urls import canonical_url, validate_url
 from services.fetcher import errors, pagefields
-from services.fetcher.article import Draft, build_article
-from services.fetcher.decoding import decode_body
+from services.fetcher.extraction import WORKER_DIED, Extraction
 from services.fetcher.hostnames import url_host
-from services.fetcher.htmlpage import extract_html
-from services.fetcher.http_getter import RawResponse, SafeHttp
-from services.fetcher.plaintext import extract_text
+from services.fetcher.http_getter import SafeHttp
 from services.fetcher.policy import FetchPolicy
 from services.fetcher.ratelimit import HostRateLimiter
 from services.fetcher.resolver import Resolver, StaticResolver, SystemResolver
@@ -40,7 +37,8 @@ _NEGATIVE_PREFIX = "fetcher:failed:v1:"
 
 
 class Fetcher:
-    """Fetches and extracts articles under the settings' limits."""
+    """Fetches and extracts articles under the settings' limits; with a `pool` (forked by
+    `extraction.start_workers`) the extraction runs in its worker processes."""
 
     def __init__(
         self,
@@ -49,8 +47,10 @@ class Fetcher:
         *,
         resolver: Resolver | None = None,
         policy: FetchPolicy | None = None,
+        pool: ForkedPool | None = None,
     ) -> None:
         self.policy = policy or FetchPolicy.from_settings(settings)
+        self._extraction = Extraction(self.policy.max_body_bytes, pool)
         self._cache: Cache = cache if cache is not None else MemoryCache()
         self._resolver: Resolver = resolver or SystemResolver()
         self._robots = RobotsGuard(self.policy, self._cache)
@@ -72,30 +72,18 @@ class Fetcher:
             return await self._fetch(url)
         except CredenceError as error:
             metrics.FETCH_ERRORS.labels(error.reason).inc()
-            await self._cache.aset(key, _error_to_bytes(error), self.policy.negative_ttl_s)
+            if error.reason != WORKER_DIED:  # a dead worker is no fault of the URL's
+                await self._cache.aset(key, _error_to_bytes(error), self.policy.negative_ttl_s)
             raise
 
     def extract(self, request: fetcher_pb2.ExtractRequest) -> fetcher_pb2.ExtractResponse:
         """Extracts the article from the HTML or text in `request`; nothing is fetched."""
-        url = validate_url(request.url) if request.url.strip() else ""
-        html, text = request.html, request.text
-        if html and text:
-            raise invalid_argument(
-                "text",
-                "must be empty when html is set (set exactly one)",
-                "EXTRACT_INPUT_AMBIGUOUS",
-            )
-        if not html.strip() and not text.strip():
-            raise invalid_argument(
-                "html", "one of html or text must be set and non-blank", "EXTRACT_INPUT_MISSING"
-            )
-        field, value = ("html", html) if html else ("text", text)
-        if len(value) > self.policy.max_body_bytes:
-            raise invalid_argument(
-                field, f"longer than {self.policy.max_body_bytes} characters", "INPUT_TOO_LARGE"
-            )
-        draft = _guard(lambda: extract_html(html, url) if html else extract_text(text, url))
-        return fetcher_pb2.ExtractResponse(article=build_article(draft))
+        return self._extraction.extract(request)
+
+    async def aextract(self, request: fetcher_pb2.ExtractRequest) -> fetcher_pb2.ExtractResponse:
+        """`extract`, in a worker process when there are some, else without holding up the
+        event loop for long (`Extraction.aextract`)."""
+        return await self._extraction.aextract(request)
 
     async def _fetch(self, url: str) -> fetcher_pb2.FetchResponse:
         try:
@@ -111,9 +99,9 @@ class Fetcher:
             raise errors.timeout("fetching", self.policy.total_timeout_s) from error
         if not 200 <= raw.status < 300:
             raise errors.upstream_status(raw.status, raw.url)
-        draft = await asyncio.to_thread(_guard, lambda: _draft_of(url, raw))
+        article = await self._extraction.page_article(url, raw)
         return fetcher_pb2.FetchResponse(
-            article=build_article(draft),
+            article=article,
             http_status=raw.status,
             final_url=raw.url,
             content_type=raw.media_type,
@@ -123,33 +111,6 @@ class Fetcher:
         """Per hop: the host's rate limit, then its robots.txt."""
         await self._limiter.acquire(url_host(url))
         await self._robots.check(url, http)
-
-
-def _draft_of(url: str, raw: RawResponse) -> Draft:
-    text, _encoding = decode_body(raw.body, raw.charset)
-    if raw.media_type == "text/plain" or (not raw.media_type and not _looks_like_html(text)):
-        draft = extract_text(text, url)
-        draft.base_url = raw.url
-        return draft
-    return extract_html(text, url, base_url=raw.url)
-
-
-def _looks_like_html(text: str) -> bool:
-    head = text[:1024].lstrip().lower()
-    return head.startswith(("<!doctype html", "<html", "<?xml")) or "<body" in head
-
-
-def _guard(work: Callable[[], Draft]) -> Draft:
-    """Runs an extraction, turning any parser failure on hostile input into a CredenceError."""
-    try:
-        return work()
-    except CredenceError:
-        raise
-    except RecursionError as error:
-        raise errors.extraction_failed("the page is nested too deeply") from error
-    except Exception as error:  # third-party parsers on arbitrary input: never crash
-        _LOGGER.warning("extraction failed: %s", error, exc_info=True)
-        raise errors.extraction_failed(type(error).__name__) from error
 
 
 def _error_to_bytes(error: CredenceError) -> bytes:

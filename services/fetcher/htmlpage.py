@@ -24,8 +24,6 @@ _LOGGER = logging.getLogger(__name__)
 _MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*\)")
 _MAX_LINKS = 500
 _SPACES = re.compile(r"\s+")
-# Characters XML cannot hold: lxml refuses to store them back into a tree.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _KEEP_WHITESPACE = frozenset({"pre", "textarea", "code"})
 _TEXT_WITH_NEWLINES = etree.XPath('//text()[contains(., "\n")]')
 _MAX_SIGNAL_TEXT = 1_000_000
@@ -33,7 +31,7 @@ _MAX_SIGNAL_TEXT = 1_000_000
 
 def extract_html(html: str, url: str, base_url: str = "") -> Draft:
     """The draft article of an HTML page published at `url` (final URL `base_url`)."""
-    tree = parse_html(_NOT_XML.sub("", html))
+    tree = parse_html(html)
     if tree is None:
         raise errors.extraction_failed("the HTML cannot be parsed")
     page_url = base_url or url

@@ -16,10 +16,16 @@ from lxml import html as lxml_html
 _MAX_JSON_LD_CHARS = 200_000
 _MAX_PAGE_LINKS = 2000
 _PARSERS = threading.local()
+# Characters XML cannot hold, as UTF-8: the control characters but tab and the line breaks
+# are single bytes (which never occur inside a longer sequence), U+FFFE and U+FFFF three.
+_NOT_XML_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_NOT_XML_SEQUENCES = ("\ufffe".encode(), "\uffff".encode())
 _TITLES = etree.XPath("//title")
 _LINKS_WITH_REL = etree.XPath("//link[@rel]")
-_LINK_TARGETS = etree.XPath("//a/@href")
-_LINK_TEXTS = etree.XPath("//a[@href]//text()")
+# Plain strings: a "smart" string keeps its parent element, whose proxy lxml.html makes
+# through a Python class lookup, once per link text.
+_LINK_TARGETS = etree.XPath("//a/@href", smart_strings=False)
+_LINK_TEXTS = etree.XPath("//a[@href]//text()", smart_strings=False)
 _JSON_LD_SCRIPTS = etree.XPath('//script[@type="application/ld+json"]')
 
 
@@ -85,13 +91,22 @@ def read_meta(tree: Any) -> PageMeta:
 
 
 def parse_html(text: str) -> Any:
-    """An lxml.html tree of `text`, or None when lxml cannot make one."""
+    """An lxml.html tree of `text` without the characters XML cannot hold (lxml refuses to
+    store them back into a tree), or None when lxml cannot make one."""
     try:
-        return lxml_html.document_fromstring(
-            text.encode("utf-8", errors="replace"), parser=_parser()
-        )
+        return lxml_html.document_fromstring(_xml_safe_utf8(text), parser=_parser())
     except (ValueError, TypeError, RecursionError, lxml_html.etree.ParserError):
         return None
+
+
+def _xml_safe_utf8(text: str) -> bytes:
+    """`text` in UTF-8 without the characters XML cannot hold: removed from the bytes, in C,
+    which is several times faster than a regular expression over the text."""
+    data = text.encode("utf-8", errors="replace").translate(None, _NOT_XML_BYTES)
+    for encoded in _NOT_XML_SEQUENCES:
+        if encoded in data:
+            data = data.replace(encoded, b"")
+    return data
 
 
 def _parser() -> lxml_html.HTMLParser:

@@ -8,16 +8,30 @@ import re
 
 from services.fetcher.hints import HintIndex
 
-_LINK_SIGNALS: list[tuple[str, re.Pattern[str]]] = [
-    ("corrections_policy", re.compile(r"correction")),
-    ("about_page", re.compile(r"\babout(?:[\s_-]*us)?\b|who[\s_-]*we[\s_-]*are")),
-    ("contact_page", re.compile(r"\bcontact")),
-    ("ownership_disclosure", re.compile(r"owner|funding|funded|financ|who[\s_-]*funds")),
+# Each with hints: every match contains one of them, so a page without any is not searched.
+_LINK_SIGNALS: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
+    ("corrections_policy", re.compile(r"correction"), ("correction",)),
+    (
+        "about_page",
+        re.compile(r"\babout(?:[\s_-]*us)?\b|who[\s_-]*we[\s_-]*are"),
+        ("about", "who"),
+    ),
+    ("contact_page", re.compile(r"\bcontact"), ("contact",)),
+    (
+        "ownership_disclosure",
+        re.compile(r"owner|funding|funded|financ|who[\s_-]*funds"),
+        ("owner", "fund", "financ"),
+    ),
     (
         "editorial_policy",
         re.compile(r"ethic|editorial[\s_-]*(?:standards|policy|guidelines)|fact[\s_-]*check"),
+        ("ethic", "editorial", "fact"),
     ),
-    ("masthead", re.compile(r"masthead|our[\s_-]*(?:team|staff|journalists)")),
+    (
+        "masthead",
+        re.compile(r"masthead|our[\s_-]*(?:team|staff|journalists)"),
+        ("masthead", "team", "staff", "journalists"),
+    ),
 ]
 
 _TEXT_SIGNALS: list[tuple[str, re.Pattern[str]]] = [
@@ -51,7 +65,11 @@ def link_signals(links: str) -> set[str]:
     """Signals from the page's links: their targets and texts, one per line. The patterns
     run on the lower-cased text, which is much faster than a case-insensitive pattern."""
     lowered = links.lower()
-    return {name for name, pattern in _LINK_SIGNALS if pattern.search(lowered)}
+    return {
+        name
+        for name, pattern, hints in _LINK_SIGNALS
+        if any(hint in lowered for hint in hints) and pattern.search(lowered)
+    }
 
 
 def text_signals(text: str) -> set[str]:

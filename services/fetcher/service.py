@@ -1,11 +1,10 @@
-"""The gRPC face of the fetcher: FetcherService over a Fetcher. Extraction is CPU-bound: a
-typical page (a few milliseconds) is extracted on the event loop, which is cheaper than a
-thread hop; a large input goes to a worker thread so that the loop keeps answering health
-checks and fetches meanwhile."""
+"""The gRPC face of the fetcher: FetcherService over a Fetcher. Extraction is CPU-bound and
+runs where the Fetcher's `Extraction` puts it: in forked worker processes when the fetcher
+has some (`CREDENCE_FETCHER_PROCESSES`), else in this process, a typical page on the event
+loop and a large input in a worker thread, so that the loop keeps answering health checks
+and fetches meanwhile."""
 
 from __future__ import annotations
-
-import asyncio
 
 import grpc
 from credence.v1 import fetcher_pb2, fetcher_pb2_grpc
@@ -14,8 +13,6 @@ from services.common.server import ServiceSpec
 from services.fetcher.core import Fetcher
 
 SERVICE_NAME = fetcher_pb2.DESCRIPTOR.services_by_name["FetcherService"].full_name
-# Inputs up to this size take a few milliseconds to extract.
-INLINE_EXTRACT_CHARS = 200_000
 
 
 class FetcherServicer(fetcher_pb2_grpc.FetcherServiceServicer):
@@ -33,9 +30,7 @@ class FetcherServicer(fetcher_pb2_grpc.FetcherServiceServicer):
     async def Extract(
         self, request: fetcher_pb2.ExtractRequest, context: grpc.aio.ServicerContext
     ) -> fetcher_pb2.ExtractResponse:
-        if len(request.html) + len(request.text) <= INLINE_EXTRACT_CHARS:
-            return self._fetcher.extract(request)
-        return await asyncio.to_thread(self._fetcher.extract, request)
+        return await self._fetcher.aextract(request)
 
 
 def service_spec(fetcher: Fetcher) -> ServiceSpec:

@@ -49,7 +49,7 @@ def main() -> None:
         serve(settings, matcher)
     finally:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            pool.shutdown()
 
 
 def serve(settings: Settings, matcher: Matcher) -> None:

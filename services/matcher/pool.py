@@ -13,24 +13,15 @@ stops, and its supervisor restarts it.
 
 from __future__ import annotations
 
-import logging
-import os
-import signal
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
-
 from credence.v1 import matcher_pb2
 
 from services.common.config import Settings
-from services.common.errors import unavailable
+from services.common.process_pool import ForkedPool, fork_pool
 from services.matcher.claims import CheckWorthinessModel
 from services.matcher.core import Matcher
 from services.matcher.index import WireIndex, open_index
 from services.matcher.stance import StanceModel
 from services.matcher.wire.pages import grpc_page_reader
-
-_LOGGER = logging.getLogger(__name__)
 
 _WORKER: Matcher | None = None
 """The worker process's matcher (set by `_start_worker`)."""
@@ -39,7 +30,6 @@ _WORKER: Matcher | None = None
 def _start_worker(settings: Settings, claims: CheckWorthinessModel, stance: StanceModel) -> None:
     """Builds the worker's matcher over the models forked from the parent."""
     global _WORKER  # noqa: PLW0603 (one matcher per worker process)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which stops us
     pages = grpc_page_reader(settings.fetcher_addr, settings.wire_page_mirror)
     index = open_index(settings.index_location, settings.index_pool_size)
     _WORKER = Matcher(settings, index, claims, stance, pages=pages)
@@ -53,24 +43,11 @@ def _match(request: bytes) -> bytes:
     return answer.SerializeToString()
 
 
-def _pid() -> int:
-    return os.getpid()
-
-
 def start_workers(
     settings: Settings, claims: CheckWorthinessModel, stance: StanceModel, processes: int
-) -> ProcessPoolExecutor:
+) -> ForkedPool:
     """Forks the worker processes now (before gRPC starts in this process)."""
-    pool = ProcessPoolExecutor(
-        processes,
-        mp_context=get_context("fork"),
-        initializer=_start_worker,
-        initargs=(settings, claims, stance),
-    )
-    # Fork start: the first call launches every worker; the calls wait until they are up.
-    pids = {f.result() for f in [pool.submit(_pid) for _ in range(processes)]}
-    _LOGGER.info("%d matcher worker processes: %s", processes, sorted(pids))
-    return pool
+    return fork_pool("matcher", processes, _start_worker, (settings, claims, stance))
 
 
 class PooledMatcher(Matcher):
@@ -82,17 +59,12 @@ class PooledMatcher(Matcher):
         index: WireIndex,
         claims: CheckWorthinessModel,
         stance: StanceModel,
-        pool: ProcessPoolExecutor,
+        pool: ForkedPool,
     ) -> None:
         super().__init__(settings, index, claims, stance)
         self.pool = pool
 
     def match(self, request: matcher_pb2.MatchRequest) -> matcher_pb2.MatchResponse:
         """Runs the call in the first free worker."""
-        try:
-            answer = self.pool.submit(_match, request.SerializeToString()).result()
-        except BrokenProcessPool:
-            _LOGGER.critical("a matcher worker process died; stopping the matcher")
-            os.kill(os.getpid(), signal.SIGTERM)
-            raise unavailable("matcher", "a matcher worker process died") from None
+        answer = self.pool.call(_match, request.SerializeToString())
         return matcher_pb2.MatchResponse.FromString(answer)
