@@ -1,5 +1,5 @@
-"""What both wire index backends share: the words a query searches for, and the cosine
-similarity of stored story embeddings."""
+"""What the wire index backends share: the words a query searches for, which of them are
+common, and the cosine similarity of stored story embeddings."""
 
 from __future__ import annotations
 
