@@ -73,15 +73,20 @@ _SCRIPT = textwrap.dedent(
 )
 
 
-def test_a_forked_pool_answers_carries_errors_and_reports_a_dead_worker() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _SCRIPT],
+def _run(script: str, timeout_s: float) -> subprocess.CompletedProcess[str]:
+    """`script` in a child interpreter at the repository's root, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=timeout_s,
         check=False,
     )
+
+
+def test_a_forked_pool_answers_carries_errors_and_reports_a_dead_worker() -> None:
+    done = _run(_SCRIPT, timeout_s=90)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["pids"] is True
@@ -105,14 +110,7 @@ def test_the_workers_die_with_a_killed_parent() -> None:
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
     # The workers hold the output pipe open: run returns once they have gone too.
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _run(script, timeout_s=60)
     assert done.returncode == -9, done.stderr
     pids = [int(pid) for pid in done.stdout.split()]
     assert len(pids) == 2
