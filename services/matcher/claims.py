@@ -195,15 +195,13 @@ class CheckWorthinessModel:
         self,
         sentences: Sequence[str],
         encode: Callable[[Sequence[int]], np.ndarray] | None = None,
-        lexical: np.ndarray | None = None,
     ) -> np.ndarray:
         """The probability that each sentence is a check-worthy factual claim. `encode`
         gives `self.encoder`'s vectors of the sentences at the given positions (default:
-        encodes them here); `lexical`: the sentences' lexical probabilities, if known."""
+        encodes them here)."""
         if not sentences:
             return np.zeros(0)
-        if lexical is None:
-            lexical = self.lexical_scores(sentences)
+        lexical = self.lexical_scores(sentences)
         if self.encoder is None or self.finetuned is None:
             return lexical
         if self.stack is None and self.embedding_weight <= 0:

@@ -14,7 +14,7 @@ written here with `onnx.helper` from the predictors' node arrays.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,18 +31,18 @@ ML_OPSET = 3
 class _Trees:
     """The node and leaf arrays of a TreeEnsembleClassifier, tree by tree concatenated."""
 
-    tree_ids: list[int]
-    node_ids: list[int]
-    features: list[int]
-    modes: list[str]
-    thresholds: list[float]
-    true_ids: list[int]
-    false_ids: list[int]
-    missing_true: list[int]
-    leaf_trees: list[int]
-    leaf_nodes: list[int]
-    leaf_classes: list[int]
-    leaf_values: list[float]
+    tree_ids: list[int] = field(default_factory=list)
+    node_ids: list[int] = field(default_factory=list)
+    features: list[int] = field(default_factory=list)
+    modes: list[str] = field(default_factory=list)
+    thresholds: list[float] = field(default_factory=list)
+    true_ids: list[int] = field(default_factory=list)
+    false_ids: list[int] = field(default_factory=list)
+    missing_true: list[int] = field(default_factory=list)
+    leaf_trees: list[int] = field(default_factory=list)
+    leaf_nodes: list[int] = field(default_factory=list)
+    leaf_classes: list[int] = field(default_factory=list)
+    leaf_values: list[float] = field(default_factory=list)
 
 
 class CompiledTrees:
@@ -130,7 +130,7 @@ def graph_of(classifier: HistGradientBoostingClassifier) -> onnx.ModelProto:
 
 def _trees(classifier: HistGradientBoostingClassifier) -> _Trees:
     """Every predictor's nodes: iteration i's tree for class k is tree i * classes + k."""
-    out = _Trees([], [], [], [], [], [], [], [], [], [], [], [])
+    out = _Trees()
     classes = len(classifier.classes_)
     for iteration, predictors in enumerate(classifier._predictors):
         for k, predictor in enumerate(predictors):

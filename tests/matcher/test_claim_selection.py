@@ -46,7 +46,6 @@ class ScriptedScores(CheckWorthinessModel):
         self,
         sentences: Sequence[str],
         encode: Callable[[Sequence[int]], np.ndarray] | None = None,
-        lexical: np.ndarray | None = None,
     ) -> np.ndarray:
         self.scored.extend(sentences)
         return np.asarray([self.table[s] for s in sentences])
