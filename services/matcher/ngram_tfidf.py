@@ -61,15 +61,18 @@ class NgramTfidf:
     @staticmethod
     def fits(vectorizer: object) -> bool:
         """True for the vectorizers this class reproduces: fitted, character n-grams or word
-        n-grams of the default tokenizer without stop words, an l2 norm, and n-grams that
-        pack into one 64-bit integer."""
+        n-grams of the default tokenizer (with stop words only for single words: a stop
+        word is outside the vocabulary's alphabet), an l2 norm, and n-grams that pack into
+        one 64-bit integer."""
         if not isinstance(vectorizer, TfidfVectorizer):
             return False
         if not getattr(vectorizer, "vocabulary_", None):
             return False
         if vectorizer.analyzer == "word":
-            if vectorizer.tokenizer is not None or vectorizer.stop_words is not None:
+            if vectorizer.tokenizer is not None:
                 return False
+            if vectorizer.stop_words is not None and vectorizer.ngram_range[1] > 1:
+                return False  # n-grams there span the stop words taken out between words
             if vectorizer.token_pattern != _DEFAULT_TOKENS:
                 return False
         elif vectorizer.analyzer != "char":

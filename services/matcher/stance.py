@@ -27,6 +27,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from services.matcher import stance_cross
+from services.matcher.ngram_tfidf import NgramTfidf
 from services.matcher.stance_cross import CROSS_PATH, CrossEncoder
 from services.matcher.textutil import content_tokens, quick_sentences, tokens
 from services.matcher.tree_runtime import compiled
@@ -91,6 +92,19 @@ class BodyView:
     hedging: float
 
 
+@dataclass(frozen=True)
+class _ClaimSide:
+    """What the featurizer needs of one claim, computed once however many bodies it meets."""
+
+    tfidf: np.ndarray
+    """The claim's tf-idf row, dense: a body's sentences are scored against it."""
+    tokens: list[str]
+    content: frozenset[str]
+    grams: frozenset[tuple[str, ...]]
+    refuting: float
+    hedging: float
+
+
 class StanceFeaturizer:
     """Turns (claim, body) pairs into a dense feature matrix."""
 
@@ -100,12 +114,26 @@ class StanceFeaturizer:
         )
         self.svd = TruncatedSVD(n_components=svd_dims, random_state=seed)
 
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state.pop("_counted", None)
+        return state
+
     def fit(self, texts: Sequence[str]) -> StanceFeaturizer:
         """Fits the vocabulary and the latent space on headlines and bodies."""
+        self.__dict__.pop("_counted", None)
         matrix = self.tfidf.fit_transform(texts)
         self.svd.fit(matrix)
         self.svd.components_ = self.svd.components_.astype(np.float32)
         return self
+
+    def _vectorize(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """`self.tfidf.transform(texts)`, counted with numpy where it can be."""
+        counted = self.__dict__.get("_counted")
+        if counted is None:
+            counted = NgramTfidf(self.tfidf) if NgramTfidf.fits(self.tfidf) else self.tfidf
+            self.__dict__["_counted"] = counted
+        return counted.transform(list(texts))
 
     def body_view(self, body: str) -> BodyView:
         """Pre-computes the body side of the features."""
@@ -113,12 +141,13 @@ class StanceFeaturizer:
         sents = quick_sentences(text) or [text]
         toks = tokens(text)
         content = content_tokens(text)
-        tfidf = self.tfidf.transform([text])
+        matrix = self._vectorize([text, *sents])
+        tfidf = matrix[:1]
         return BodyView(
             text=text,
             sentences=sents,
             tfidf=tfidf,
-            sentence_tfidf=self.tfidf.transform(sents),
+            sentence_tfidf=matrix[1:],
             svd=self.svd.transform(tfidf)[0],
             tokens=set(content),
             lead_tokens=set(content[:60]),
@@ -129,62 +158,80 @@ class StanceFeaturizer:
 
     def features(self, claims: Sequence[str], views: Sequence[BodyView]) -> np.ndarray:
         """One feature row per (claim, body view) pair."""
-        head_tfidf = self.tfidf.transform(claims)
-        head_svd = self.svd.transform(head_tfidf)
+        unique = list(dict.fromkeys(claims))
+        row_of = {claim: row for row, claim in enumerate(unique)}
+        rows = [row_of[claim] for claim in claims]
+        unique_tfidf = self._vectorize(unique)
+        unique_svd = self.svd.transform(unique_tfidf)
+        sides = [self._claim_side(claim, unique_tfidf[row]) for row, claim in enumerate(unique)]
+        head_tfidf = unique_tfidf[rows]
+        head_svd = unique_svd[rows]
         body_tfidf = sparse.vstack([v.tfidf for v in views]).tocsr()
         body_svd = np.vstack([v.svd for v in views])
         cos = _cosine_sparse(head_tfidf, body_tfidf)
         cos_svd = _cosine_dense(head_svd, body_svd)
-        rows = [self._pair_row(claims[i], head_tfidf[i], views[i]) for i in range(len(claims))]
-        hand = np.asarray(rows, dtype=np.float64)
+        hand = np.asarray(
+            [
+                self._pair_row(claim, sides[row], view)
+                for claim, row, view in zip(claims, rows, views, strict=True)
+            ],
+            dtype=np.float64,
+        )
         return np.hstack(
             [cos[:, None], cos_svd[:, None], hand, head_svd, body_svd, head_svd * body_svd]
         ).astype(np.float32)
 
     def best_passage(self, claim: str, view: BodyView) -> tuple[str, float]:
         """The body sentence most similar to the claim, and its similarity."""
-        sims = (view.sentence_tfidf @ self.tfidf.transform([claim]).T).toarray().ravel()
+        sims = (view.sentence_tfidf @ self._vectorize([claim]).T).toarray().ravel()
         best = int(np.argmax(sims)) if sims.size else 0
         return view.sentences[best], float(sims[best]) if sims.size else 0.0
 
     def passage(self, claim: str, view: BodyView, sentences: int = PASSAGE_SENTENCES) -> str:
         """The body's `sentences` sentences most alike the claim, in the body's order: what
         the cross-encoder reads beside the claim."""
-        sims = (view.sentence_tfidf @ self.tfidf.transform([claim]).T).toarray().ravel()
+        sims = (view.sentence_tfidf @ self._vectorize([claim]).T).toarray().ravel()
         if not sims.size:
             return view.text
         best = sorted(np.argsort(-sims, kind="stable")[:sentences])
         return " ".join(view.sentences[i] for i in best)
 
-    def _pair_row(self, claim: str, head_vec: sparse.csr_matrix, view: BodyView) -> list[float]:
-        h_toks = tokens(claim)
-        h_content = set(content_tokens(claim))
-        sims = (view.sentence_tfidf @ head_vec.T).toarray().ravel()
+    @staticmethod
+    def _claim_side(claim: str, tfidf: sparse.csr_matrix) -> _ClaimSide:
+        toks = tokens(claim)
+        return _ClaimSide(
+            tfidf=tfidf.toarray().ravel(),
+            tokens=toks,
+            content=frozenset(content_tokens(claim)),
+            grams=frozenset(_grams(toks)),
+            refuting=sum(float(t in _REFUTING) for t in toks),
+            hedging=sum(float(t in _HEDGING) for t in toks),
+        )
+
+    def _pair_row(self, claim: str, side: _ClaimSide, view: BodyView) -> list[float]:
+        sims = view.sentence_tfidf @ side.tfidf
         order = np.argsort(-sims)[:_TOP_SENTENCES]
         top_text = " ".join(view.sentences[i] for i in order)
         top_toks = tokens(top_text)
         n_top = max(len(top_toks), 1)
-        h_grams = _grams(h_toks)
-        overlap = len(h_content & view.tokens)
-        head_ref = [float(t in _REFUTING) for t in h_toks]
-        head_hedge = [float(t in _HEDGING) for t in h_toks]
+        overlap = len(side.content & view.tokens)
         return [
             float(sims.max()) if sims.size else 0.0,
             float(np.sort(sims)[-_TOP_SENTENCES:].mean()) if sims.size else 0.0,
-            overlap / max(len(h_content), 1),
-            overlap / max(len(h_content | view.tokens), 1),
-            len(h_content & view.lead_tokens) / max(len(h_content), 1),
-            len(h_grams & view.grams) / max(len(h_grams), 1),
-            sum(head_ref),
-            sum(head_hedge),
+            overlap / max(len(side.content), 1),
+            overlap / max(len(side.content | view.tokens), 1),
+            len(side.content & view.lead_tokens) / max(len(side.content), 1),
+            len(side.grams & view.grams) / max(len(side.grams), 1),
+            side.refuting,
+            side.hedging,
             view.refuting,
             view.hedging,
             sum(t in _REFUTING for t in top_toks) / n_top * 100,
             sum(t in _HEDGING for t in top_toks) / n_top * 100,
-            float(sum(head_ref) % 2),
+            float(side.refuting % 2),
             float(sum(t in _REFUTING for t in top_toks) % 2),
             float("?" in claim),
-            float(len(h_toks)),
+            float(len(side.tokens)),
             float(np.log1p(len(view.text))),
         ]
 

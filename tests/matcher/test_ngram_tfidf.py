@@ -51,6 +51,7 @@ def test_vectorizers_fitted_here_give_scikit_learns_features() -> None:
         {"analyzer": "char", "ngram_range": (1, 2), "min_df": 2, "strip_accents": "unicode"},
         {"analyzer": "word", "ngram_range": (1, 3), "sublinear_tf": True},
         {"analyzer": "word", "ngram_range": (2, 2), "lowercase": False},
+        {"analyzer": "word", "stop_words": "english", "sublinear_tf": True},
     ):
         _assert_same(TfidfVectorizer(**options).fit(CORPUS), TEXTS)
 
@@ -58,7 +59,9 @@ def test_vectorizers_fitted_here_give_scikit_learns_features() -> None:
 def test_other_vectorizers_are_left_to_scikit_learn() -> None:
     corpus = ["drones over moscow", "moscow denied drones"]
     assert not NgramTfidf.fits(TfidfVectorizer(analyzer="char_wb").fit(corpus))
-    assert not NgramTfidf.fits(TfidfVectorizer(stop_words="english").fit(corpus))
+    assert not NgramTfidf.fits(
+        TfidfVectorizer(stop_words="english", ngram_range=(1, 2)).fit(corpus)
+    )
     assert not NgramTfidf.fits(TfidfVectorizer(token_pattern=r"\S+").fit(corpus))
     assert not NgramTfidf.fits(TfidfVectorizer(tokenizer=str.split).fit(corpus))
     assert not NgramTfidf.fits(TfidfVectorizer(analyzer="char", norm="l1").fit(corpus))

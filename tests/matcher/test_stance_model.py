@@ -4,6 +4,7 @@ features when the cross-encoder cannot run, and records figures on the topic spl
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,19 @@ def test_metrics_name_the_topic_split() -> None:
     assert "topics" in metrics["validation_split"]
     assert metrics["fnc_score"] > metrics["features_only"]["fnc_score"]
     assert metrics["fnc_score"] >= 78.0
+
+
+def test_a_claims_features_do_not_depend_on_its_batch() -> None:
+    featurizer = StanceModel.load().featurizer
+    views = [featurizer.body_view(story) for story in STORIES]
+    batch = featurizer.features([CLAIM, CLAIM, STORIES[1][:80]], [*views, views[0]])
+    alone = [featurizer.features([CLAIM], [views[0]]), featurizer.features([CLAIM], [views[1]])]
+    np.testing.assert_array_equal(batch[:2], np.vstack(alone))
+    assert np.isfinite(batch).all()
+
+
+def test_the_served_vectorizer_is_not_saved_with_the_featurizer() -> None:
+    featurizer = StanceModel.load().featurizer
+    featurizer.body_view(STORIES[0])
+    assert "_counted" in featurizer.__dict__
+    assert "_counted" not in pickle.loads(pickle.dumps(featurizer)).__dict__
