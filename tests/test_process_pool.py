@@ -22,14 +22,17 @@ pytestmark = pytest.mark.timeout(120)
 
 _SCRIPT = textwrap.dedent(
     """
-    import json, signal, threading, time
+    import json, multiprocessing, signal, threading, time
+    from concurrent.futures import ThreadPoolExecutor
 
     import psutil
 
     from services.common.errors import CredenceError, invalid_argument
-    from services.common.process_pool import fork_pool
+    from services.common.process_pool import fork_pool, spare_workers
 
     STATE = {}
+    FORK = multiprocessing.get_context("fork")
+    held, released = FORK.Event(), FORK.Event()
     terminated = threading.Event()
 
 
@@ -41,6 +44,16 @@ _SCRIPT = textwrap.dedent(
         if request == b"bad":
             raise invalid_argument("html", "too short", "TOO_SHORT")
         return STATE["prefix"] + request
+
+
+    def spare(request):
+        return str(spare_workers()).encode()
+
+
+    def hold(request):
+        held.set()
+        released.wait(30)
+        return spare(request)
 
 
     def error_of(call):
@@ -58,7 +71,15 @@ _SCRIPT = textwrap.dedent(
         "pids": sorted(pool.pids) == sorted(c.pid for c in children),
         "answer": pool.call(echo, b"page").decode(),
         "error": error_of(lambda: pool.call(echo, b"bad")),
+        "spare_outside": spare_workers(),
+        "spare_alone": pool.call(spare, b"").decode(),
     }
+    with ThreadPoolExecutor(1) as caller:
+        holding = caller.submit(pool.call, hold, b"")
+        held.wait(30)
+        out["spare_beside_a_busy_one"] = pool.call(spare, b"").decode()
+        released.set()
+        out["spare_once_alone_again"] = holding.result().decode()
     children[0].kill()
     children[0].wait(30)
     # A call may still reach the live worker until the pool has seen the death.
@@ -85,7 +106,7 @@ def _run(script: str, timeout_s: float) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_forked_pool_answers_carries_errors_and_reports_a_dead_worker() -> None:
+def test_a_forked_pool_answers_counts_busy_workers_carries_errors_and_reports_the_dead() -> None:
     done = _run(_SCRIPT, timeout_s=90)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
@@ -97,6 +118,8 @@ def test_a_forked_pool_answers_carries_errors_and_reports_a_dead_worker() -> Non
         "html: too short",
         [["html", "too short"]],
     ]
+    assert (out["spare_outside"], out["spare_alone"]) == (0, "1")
+    assert (out["spare_beside_a_busy_one"], out["spare_once_alone_again"]) == ("0", "1")
     assert out["died"][:2] == ["UNAVAILABLE", "DEMO_UNAVAILABLE"]
     assert out["terminated"] is True
 

@@ -12,6 +12,9 @@ A `CredenceError` raised in a worker crosses back as its `google.rpc.Status`, so
 sees the same rich status as from an in-process call. A worker that dies breaks the pool:
 the service then stops itself (SIGTERM), its supervisor restarts it whole, and the calls
 meanwhile fail as UNAVAILABLE.
+
+The workers count how many of them are running a call (`spare_workers`), so a call that
+finds the others idle may use a second thread where its work releases the GIL.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.queues import Queue
+from multiprocessing.sharedctypes import Synchronized
 from queue import Empty
 
 from google.rpc import status_pb2
@@ -43,6 +47,9 @@ Work = Callable[[bytes], bytes]
 _PR_SET_PDEATHSIG = 1
 _ANSWER = b"A"
 _ERROR = b"E"
+_busy: Synchronized[int] | None = None
+"""In a worker: how many of its pool's workers are running a call (None outside a pool)."""
+_size = 0
 
 
 @dataclass(frozen=True)
@@ -92,11 +99,12 @@ def fork_pool(
     running `initializer(*initargs)` first, and returns once every one is up."""
     context = get_context("fork")
     started: Queue[int] = context.Queue()
+    busy = context.Value("i", 0)
     executor = ProcessPoolExecutor(
         processes,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(initializer, initargs, started, os.getpid()),
+        initargs=(initializer, initargs, started, os.getpid(), (busy, processes)),
     )
     # Fork start: the first call launches every worker at once.
     launch = executor.submit(os.getpid)
@@ -133,9 +141,12 @@ def _start_worker(
     initargs: tuple[object, ...],
     started: Queue[int],
     parent: int,
+    pool: tuple[Synchronized[int], int],
 ) -> None:
+    global _busy, _size
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which stops us
     _die_with(parent)
+    _busy, _size = pool
     if initializer is not None:
         initializer(*initargs)
     started.put(os.getpid())
@@ -152,13 +163,30 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
+def spare_workers() -> int:
+    """In a pool's worker running a call: how many of the pool's other workers are idle
+    (each, on a machine with a core per worker, a core this call may use); 0 outside a pool."""
+    if _busy is None:
+        return 0
+    return max(0, _size - _busy.value)
+
+
 def _run(work: Work, request: bytes) -> bytes:
     """In a worker: the answer, or the CredenceError raised as its status."""
+    _count_busy(1)
     try:
         return _ANSWER + work(request)
     except CredenceError as error:
         status: bytes = error.to_status().SerializeToString()
         return _ERROR + status
+    finally:
+        _count_busy(-1)
+
+
+def _count_busy(change: int) -> None:
+    if _busy is not None:
+        with _busy.get_lock():
+            _busy.value += change
 
 
 def _unwrap(outcome: bytes) -> bytes:

@@ -14,19 +14,23 @@ ones (`quantize.py`).
 Texts are tokenized once, sorted by length and run in batches padded only to their longest
 member (int8 graphs: one text per call, `QUANTIZED_BATCH`); ONNX Runtime uses
 `CREDENCE_INFERENCE_THREADS` intra-op threads (default 1: under load, processes rather than
-threads should use the cores).
+threads should use the cores). A matcher worker whose pool has an idle worker (a spare core,
+`process_pool.spare_workers`) runs every other call on a second thread: a lone article's
+sentences are encoded on both cores, and under load nothing changes.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from services.common import process_pool
 from services.common.config import get_settings
 from services.matcher import quantize
 
@@ -120,24 +124,46 @@ class Encoder:
         return self.encode_ids(token_ids(texts))
 
     def encode_ids(self, ids: Sequence[Sequence[int]]) -> np.ndarray:
-        """One unit-length row per token-id list, run shortest first in padded batches."""
+        """One unit-length row per token-id list, run shortest first in padded batches;
+        in a matcher worker that finds another idle, every other batch on a second thread."""
         out = np.zeros((len(ids), DIMENSIONS), dtype=np.float32)
         order = np.argsort([len(i) for i in ids], kind="stable")
-        for start in range(0, len(order), self.batch):
-            rows = order[start : start + self.batch]
-            out[rows] = self._batch([ids[i] for i in rows])
+        batches = [order[start : start + self.batch] for start in range(0, len(order), self.batch)]
+        inputs = [_inputs([ids[i] for i in rows]) for rows in batches]
+        if len(inputs) > 1 and process_pool.spare_workers() > 0:
+            theirs = _helper().submit(self._run, inputs[1::2])
+            vectors: list[np.ndarray] = [np.empty(0)] * len(inputs)
+            vectors[0::2] = self._run(inputs[0::2])
+            vectors[1::2] = theirs.result()
+        else:
+            vectors = self._run(inputs)
+        for rows, batch_vectors in zip(batches, vectors, strict=True):
+            out[rows] = batch_vectors
         return out
 
-    def _batch(self, ids: list[Sequence[int]]) -> np.ndarray:
-        width = max(1, *(len(i) for i in ids))
-        tokens = np.zeros((len(ids), width), dtype=np.int64)
-        mask = np.zeros((len(ids), width), dtype=np.int64)
-        for row, seq in enumerate(ids):
-            tokens[row, : len(seq)] = seq
-            mask[row, : len(seq)] = 1
-        mask[:, 0] = 1  # an empty text pools its padding rather than dividing by zero
-        (vectors,) = self._session.run(None, {"input_ids": tokens, "attention_mask": mask})
-        return np.asarray(vectors, dtype=np.float32)
+    def _run(self, inputs: Sequence[dict[str, np.ndarray]]) -> list[np.ndarray]:
+        """The graph's output for each batch's inputs, in order."""
+        return [np.asarray(self._session.run(None, feed)[0], dtype=np.float32) for feed in inputs]
+
+
+def _inputs(ids: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:
+    """A batch's token ids and attention mask, padded to its longest member."""
+    width = max(1, *(len(i) for i in ids))
+    tokens = np.zeros((len(ids), width), dtype=np.int64)
+    mask = np.zeros((len(ids), width), dtype=np.int64)
+    for row, seq in enumerate(ids):
+        tokens[row, : len(seq)] = seq
+        mask[row, : len(seq)] = 1
+    mask[:, 0] = 1  # an empty text pools its padding rather than dividing by zero
+    return {"input_ids": tokens, "attention_mask": mask}
+
+
+@cache
+def _helper() -> ThreadPoolExecutor:
+    """The thread that runs half of a worker's encoder calls while another worker idles
+    (ONNX Runtime releases the GIL, so the two run on two cores). Made on first use, in the
+    worker: a thread must not exist before the fork."""
+    return ThreadPoolExecutor(1, thread_name_prefix="encoder")
 
 
 def int8_encoder(name: str, graph: Path | bytes) -> Encoder:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import joblib
 import numpy as np
 import pytest
 
+from services.common import process_pool
 from services.matcher import claims, embeddings, encoder_weights, quantize
 from services.matcher.claims import CheckWorthinessModel
 from tests.support.needs import TORCH_INSTALL, missing, need_module
@@ -78,6 +80,30 @@ def test_an_int8_vector_does_not_depend_on_the_texts_encoded_with_it() -> None:
     batched = embeddings.Encoder("checkworthy", quantize.current(graph) or graph, batch=16)
     moved = (batched.encode(BATCHED) * alone).sum(axis=1)
     assert np.all(moved > 0.95)  # a batch of 16 moves vectors: why int8 runs alone
+
+
+@needs_model
+def test_a_worker_with_a_spare_core_encodes_on_two_threads_and_gets_the_same_vectors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    encoder = embeddings.encoder("checkworthy")
+    assert encoder is not None
+    alone = encoder.encode(BATCHED)
+    threads: set[str] = set()
+    run = encoder._run
+
+    def recorded(inputs: list[dict[str, np.ndarray]]) -> list[np.ndarray]:
+        threads.add(threading.current_thread().name)
+        return run(inputs)
+
+    monkeypatch.setattr(encoder, "_run", recorded)
+    monkeypatch.setattr(process_pool, "spare_workers", lambda: 1)
+    assert np.array_equal(encoder.encode(BATCHED), alone)
+    assert len(threads) == 2
+    monkeypatch.setattr(process_pool, "spare_workers", lambda: 0)
+    threads.clear()
+    assert np.array_equal(encoder.encode(BATCHED), alone)
+    assert threads == {threading.current_thread().name}
 
 
 @needs_model
