@@ -89,11 +89,13 @@ def tokenizer() -> Tokenizer | None:
 
 
 def token_ids(texts: Sequence[str]) -> list[list[int]]:
-    """Each text's token ids (empty lists without the tokenizer)."""
+    """Each text's token ids (empty lists without the tokenizer). One text at a time: an
+    article's sentences take about a millisecond so, and `encode_batch` would hand them to
+    the tokenizer's thread pool, which costs more than it saves at that size."""
     tok = tokenizer()
     if tok is None or not texts:
         return [[] for _ in texts]
-    return [e.ids for e in tok.encode_batch(list(texts))]
+    return [tok.encode(text).ids for text in texts]
 
 
 def session(model: Path | bytes, threads: int | None = None) -> onnxruntime.InferenceSession:
