@@ -182,10 +182,12 @@ def entities(text: str) -> set[str]:
     return {e for e in _names(text) if len(e) > 1} | numbers(text)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=2048)
 def words_of(text: str) -> frozenset[str]:
     """The normalised words of `text`, demonyms as countries, for `mentioned`. Kept for the
-    last 512 texts (some 20 MB): an article's claims are judged against the same stories."""
+    last 2,048 texts (about 40 MB), as many stories as the stance model keeps the story side
+    of: an article's claims, and the next articles on the same event, are judged against the
+    same stories."""
     out = {normalise_entity(raw) for raw in set(_TOKEN.findall(text))}
     lowered = text.lower()
     out.update(target for source, target in _MULTIWORD_DEMONYMS if source in lowered)
