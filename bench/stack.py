@@ -109,6 +109,8 @@ class BenchStack:
 
     def stop(self) -> None:
         for proc in self.processes.values():
+            proc.ask_to_stop()
+        for proc in self.processes.values():
             proc.stop()
 
     def stage_seconds(self) -> dict[str, float]:

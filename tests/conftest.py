@@ -184,6 +184,8 @@ def start_stack(
 
 def stop_stack(stack: Stack) -> None:
     for proc in stack.processes.values():
+        proc.ask_to_stop()
+    for proc in stack.processes.values():
         proc.stop()
 
 

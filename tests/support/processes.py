@@ -147,6 +147,7 @@ class Process:
             stderr=subprocess.STDOUT,
             start_new_session=own_group,
         )
+        self._asked = False
 
     def kill_group(self) -> None:
         """SIGKILLs the process and every process in its group (see `own_group`)."""
@@ -154,11 +155,18 @@ class Process:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(10)
 
+    def ask_to_stop(self) -> None:
+        """SIGTERMs the process without waiting: stopping many, ask each first, then `stop`
+        each, and their graceful shutdowns overlap."""
+        if self.proc.poll() is None and not self._asked:
+            self.proc.terminate()
+            self._asked = True
+
     def stop(self, sig_kill: bool = False) -> None:
         if self.proc.poll() is None:
             if sig_kill:
                 self.proc.kill()
-            else:
+            elif not self._asked:
                 self.proc.terminate()
             try:
                 self.proc.wait(20)
