@@ -159,6 +159,11 @@ class Settings(BaseSettings):
         description="ONNX Runtime intra-op threads per model; one per process is fastest "
         "under load, where processes rather than threads use the cores.",
     )
+    encoder_spare_core: bool = Field(
+        default=True,
+        description="A matcher worker that finds another idle runs every other encoder call "
+        "on a second thread (a lone article is encoded on two cores); off: one thread always.",
+    )
     matcher_processes: int = Field(
         default=1,
         ge=1,

@@ -16,7 +16,8 @@ member (int8 graphs: one text per call, `QUANTIZED_BATCH`); ONNX Runtime uses
 `CREDENCE_INFERENCE_THREADS` intra-op threads (default 1: under load, processes rather than
 threads should use the cores). A matcher worker whose pool has an idle worker (a spare core,
 `process_pool.spare_workers`) runs every other call on a second thread: a lone article's
-sentences are encoded on both cores, and under load nothing changes.
+sentences are encoded on both cores, and under load nothing changes
+(`CREDENCE_ENCODER_SPARE_CORE=0` turns it off).
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ class Encoder:
         order = np.argsort([len(i) for i in ids], kind="stable")
         batches = [order[start : start + self.batch] for start in range(0, len(order), self.batch)]
         inputs = [_inputs([ids[i] for i in rows]) for rows in batches]
-        if len(inputs) > 1 and process_pool.spare_workers() > 0:
+        if len(inputs) > 1 and _spare_core():
             theirs = _helper().submit(self._run, inputs[1::2])
             vectors: list[np.ndarray] = [np.empty(0)] * len(inputs)
             vectors[0::2] = self._run(inputs[0::2])
@@ -158,6 +159,12 @@ def _inputs(ids: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:
         mask[row, : len(seq)] = 1
     mask[:, 0] = 1  # an empty text pools its padding rather than dividing by zero
     return {"input_ids": tokens, "attention_mask": mask}
+
+
+def _spare_core() -> bool:
+    """True in a matcher worker whose pool has another idle, unless turned off
+    (`CREDENCE_ENCODER_SPARE_CORE`)."""
+    return get_settings().encoder_spare_core and process_pool.spare_workers() > 0
 
 
 @cache

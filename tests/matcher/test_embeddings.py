@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from services.common import process_pool
+from services.common.config import get_settings
 from services.matcher import claims, embeddings, encoder_weights, quantize
 from services.matcher.claims import CheckWorthinessModel
 from tests.support.needs import TORCH_INSTALL, missing, need_module
@@ -103,6 +104,14 @@ def test_a_worker_with_a_spare_core_encodes_on_two_threads_and_gets_the_same_vec
     monkeypatch.setattr(process_pool, "spare_workers", lambda: 0)
     threads.clear()
     assert np.array_equal(encoder.encode(BATCHED), alone)
+    assert threads == {threading.current_thread().name}
+    monkeypatch.setattr(process_pool, "spare_workers", lambda: 1)
+    monkeypatch.setenv("CREDENCE_ENCODER_SPARE_CORE", "false")
+    get_settings.cache_clear()
+    try:
+        assert np.array_equal(encoder.encode(BATCHED), alone)
+    finally:
+        get_settings.cache_clear()
     assert threads == {threading.current_thread().name}
 
 
