@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -10,7 +11,7 @@ from credence.v1 import article_pb2, evidence_pb2, matcher_pb2, report_pb2
 
 from services.scorer.ratings import KnownOutlets, RatingsStore
 from services.scorer.signals.corroboration import corroboration
-from services.scorer.signals.presentation import presentation
+from services.scorer.signals.presentation import _QUESTION, presentation
 from services.scorer.signals.source_reputation import source_reputation
 from services.scorer.signals.sourcing import sourcing
 from services.scorer.signals.transparency import transparency
@@ -308,6 +309,22 @@ def test_unlabelled_opinion_unless_labelled() -> None:
     )
     assert "not labelled as opinion" in " ".join(news.reasons)
     assert opinion.score > news.score
+
+
+def test_rhetorical_questions_are_whole_clauses_of_twelve_characters_or_more() -> None:
+    text = (
+        "Short one? Why would anyone vote for this budget at all? A trick?\n"
+        "A long clause that ends with a full stop and not a question mark at all. "
+        "Is there a hidden motive behind the vote?"
+    )
+    assert _QUESTION.findall(text) == [
+        " Why would anyone vote for this budget at all?",
+        " Is there a hidden motive behind the vote?",
+    ]
+    # The same as every start position tried (the pattern without its lookbehind).
+    naive = re.compile(r"[^.!?\n]{12,}\?")
+    for sample in (text, NEUTRAL_TEXT, "x" * 3000 + "?", "?" * 20, "", "a. " * 50 + "b" * 12 + "?"):
+        assert _QUESTION.findall(sample) == naive.findall(sample)
 
 
 def test_shouting_headline() -> None:

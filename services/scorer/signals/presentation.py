@@ -48,7 +48,10 @@ WORDING_COSTS = {
 0 as its findings' cost reaches that."""
 _BRACKETS = re.compile(r"\[\s*([^\]\n]{1,60}?)\s*\]")
 _CAPS_WORD = re.compile(r"\b[A-Z]{4,}\b")
-_QUESTION = re.compile(r"[^.!?\n]{12,}\?")
+# A question: a clause of 12 or more characters ending in "?". Only a clause's first
+# character can start one (the lookbehind): without it each later character of a clause that
+# ends otherwise was tried again, quadratic in the clause's length.
+_QUESTION = re.compile(r"(?<![^.!?\n])[^.!?\n]{12,}\?")
 
 
 @dataclass(frozen=True)
