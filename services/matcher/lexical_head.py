@@ -22,7 +22,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from services.matcher.ngram_tfidf import NgramTfidf
+from services.matcher.ngram_tfidf import counted
 
 
 class CompiledLexicalHead:
@@ -32,10 +32,7 @@ class CompiledLexicalHead:
     def __init__(self, pipeline: Pipeline) -> None:
         union: FeatureUnion = pipeline.named_steps["features"]
         calibrated: CalibratedClassifierCV = pipeline.named_steps["classifier"]
-        self._vectorizers = [
-            NgramTfidf(step) if NgramTfidf.fits(step) else step
-            for _, step in union.transformer_list
-        ]
+        self._vectorizers = [counted(step) for _, step in union.transformer_list]
         folds = calibrated.calibrated_classifiers_
         self._weights = np.column_stack([f.estimator.coef_.ravel() for f in folds])
         self._intercepts = np.asarray([float(f.estimator.intercept_[0]) for f in folds])

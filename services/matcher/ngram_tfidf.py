@@ -161,3 +161,9 @@ class NgramTfidf:
         norms[norms == 0] = 1
         counts.data /= np.repeat(norms, np.diff(counts.indptr))
         return counts
+
+
+def counted(vectorizer: TfidfVectorizer) -> NgramTfidf | TfidfVectorizer:
+    """`vectorizer` counted with numpy when `NgramTfidf` reproduces it, else itself: either
+    answers `transform(texts)` with the same features."""
+    return NgramTfidf(vectorizer) if NgramTfidf.fits(vectorizer) else vectorizer

@@ -27,7 +27,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from services.matcher import stance_cross
-from services.matcher.ngram_tfidf import NgramTfidf
+from services.matcher.ngram_tfidf import counted
 from services.matcher.stance_cross import CROSS_PATH, CrossEncoder
 from services.matcher.textutil import content_tokens, quick_sentences, tokens
 from services.matcher.tree_runtime import compiled
@@ -129,11 +129,10 @@ class StanceFeaturizer:
 
     def _vectorize(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """`self.tfidf.transform(texts)`, counted with numpy where it can be."""
-        counted = self.__dict__.get("_counted")
-        if counted is None:
-            counted = NgramTfidf(self.tfidf) if NgramTfidf.fits(self.tfidf) else self.tfidf
-            self.__dict__["_counted"] = counted
-        return counted.transform(list(texts))
+        vectorizer = self.__dict__.get("_counted")
+        if vectorizer is None:
+            vectorizer = self.__dict__["_counted"] = counted(self.tfidf)
+        return vectorizer.transform(list(texts))
 
     def body_view(self, body: str) -> BodyView:
         """Pre-computes the body side of the features."""
@@ -181,20 +180,40 @@ class StanceFeaturizer:
             [cos[:, None], cos_svd[:, None], hand, head_svd, body_svd, head_svd * body_svd]
         ).astype(np.float32)
 
-    def best_passage(self, claim: str, view: BodyView) -> tuple[str, float]:
-        """The body sentence most similar to the claim, and its similarity."""
-        sims = (view.sentence_tfidf @ self._vectorize([claim]).T).toarray().ravel()
+    def claim_vector(self, claim: str) -> sparse.csr_matrix:
+        """The claim's tf-idf row, for `best_passage` and `passage` against many bodies."""
+        return self._vectorize([claim])
+
+    def best_passage(
+        self, claim: str, view: BodyView, vector: sparse.csr_matrix | None = None
+    ) -> tuple[str, float]:
+        """The body sentence most similar to the claim, and its similarity (`vector`: the
+        claim's `claim_vector`, computed here when not given)."""
+        sims = self._sentence_similarities(claim, view, vector)
         best = int(np.argmax(sims)) if sims.size else 0
         return view.sentences[best], float(sims[best]) if sims.size else 0.0
 
-    def passage(self, claim: str, view: BodyView, sentences: int = PASSAGE_SENTENCES) -> str:
+    def passage(
+        self,
+        claim: str,
+        view: BodyView,
+        sentences: int = PASSAGE_SENTENCES,
+        vector: sparse.csr_matrix | None = None,
+    ) -> str:
         """The body's `sentences` sentences most alike the claim, in the body's order: what
-        the cross-encoder reads beside the claim."""
-        sims = (view.sentence_tfidf @ self._vectorize([claim]).T).toarray().ravel()
+        the cross-encoder reads beside the claim (`vector` as in `best_passage`)."""
+        sims = self._sentence_similarities(claim, view, vector)
         if not sims.size:
             return view.text
         best = sorted(np.argsort(-sims, kind="stable")[:sentences])
         return " ".join(view.sentences[i] for i in best)
+
+    def _sentence_similarities(
+        self, claim: str, view: BodyView, vector: sparse.csr_matrix | None
+    ) -> np.ndarray:
+        if vector is None:
+            vector = self.claim_vector(claim)
+        return np.asarray((view.sentence_tfidf @ vector.T).toarray().ravel())
 
     @staticmethod
     def _claim_side(claim: str, tfidf: sparse.csr_matrix) -> _ClaimSide:
@@ -321,7 +340,11 @@ class StanceModel:
         proba = in_label_order(self.classifier, self.classifier.predict_proba(features))  # type: ignore[attr-defined]
         if self.cross is None or features_only:
             return proba
-        passages = [self.featurizer.passage(c, v) for c, v in zip(claims, views, strict=True)]
+        vectors = {claim: self.featurizer.claim_vector(claim) for claim in dict.fromkeys(claims)}
+        passages = [
+            self.featurizer.passage(c, v, vector=vectors[c])
+            for c, v in zip(claims, views, strict=True)
+        ]
         x = stack_inputs(proba, self.cross.log_proba(claims, passages))
         return in_label_order(self.stacker, self.stacker.predict_proba(x))  # type: ignore[attr-defined]
 
@@ -331,10 +354,11 @@ class StanceModel:
             return []
         views = [self._view(b) for b in bodies]
         proba = self._proba([claim] * len(views), views)
+        vector = self.featurizer.claim_vector(claim)
         out = []
         for row, view in zip(proba, views, strict=True):
             best = int(np.argmax(row))
-            passage, _ = self.featurizer.best_passage(claim, view)
+            passage, _ = self.featurizer.best_passage(claim, view, vector)
             out.append(
                 StancePrediction(
                     label=LABELS[best],
