@@ -128,7 +128,8 @@ def ensure_built(size: int, bulk: bool) -> tuple[dict[str, Any], bool]:
             info = json.loads(marker.read_text())
         except ValueError:
             info = {}
-        if info.get("size") == size and info.get("stories"):
+        complete = info.get("size") == size and info.get("stories")
+        if complete and not TantivyIndex(index_dir(size)).outdated:
             return info, False
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(_build, (size, bulk)), True

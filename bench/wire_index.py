@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from services.matcher.index import open_index
+from services.matcher.index import TantivyIndex, open_index
 from services.matcher.ingest import local_adapter
 from services.matcher.stories import StoryRecord
 
@@ -57,10 +58,13 @@ def ensure_index(path: Path, data_dir: Path, total: int = 100_000) -> tuple[int,
     """Builds the index at `path` unless a complete one is there; returns (stories held,
     seconds spent building, 0 when reused)."""
     marker = path / _MARKER
-    if marker.is_file() and marker.read_text().strip() == str(total):
-        return open_index(path).count(), 0.0
-    start = time.perf_counter()
     index = open_index(path)
+    if isinstance(index, TantivyIndex) and index.outdated:
+        shutil.rmtree(path)
+        index = open_index(path)
+    elif marker.is_file() and marker.read_text().strip() == str(total):
+        return index.count(), 0.0
+    start = time.perf_counter()
     batch: list[StoryRecord] = []
     for story in _synthetic(_base_stories(data_dir), total):
         # __post_init__ fills the hash of the recombined body

@@ -36,6 +36,10 @@ _STEMS = (
 )
 """The body and title fields' tokenizer (tantivy's `en_stem`), to look up a word's stories."""
 _WRITER_ATTEMPTS = 40
+_DAY_S = 86_400
+_MAX_DAY_TERMS = 62
+"""The longest window (in days) looked up through the day field; a longer one, or one that
+does not start and end at midnight UTC, is filtered on the date column instead."""
 
 
 @runtime_checkable
@@ -63,7 +67,7 @@ class WireIndex(Protocol):
         undated: bool = False,
     ) -> list[SearchHit]:
         """The `top_k` best stories for a free-text query, optionally only of one outlet and
-        published within [since, until] (`undated`: stories without a date pass the window
+        published within [since, until) (`undated`: stories without a date pass the window
         too, e.g. fact-checks)."""
         ...
 
@@ -98,9 +102,14 @@ class WireIndex(Protocol):
 _PROVENANCE = ("publisher_domain", "wire_origin", "origin_url")
 
 
-def _schema(provenance: bool = True) -> tantivy.Schema:
-    """The index schema; `provenance=False` is the one of folders built before stories
-    carried provenance and embeddings (still opened, without those fields)."""
+def _schema(provenance: bool = True, days: bool = True) -> tantivy.Schema:
+    """The index schema. Folders built before stories carried a publication day
+    (`days=False`), or before they carried provenance and embeddings (`provenance=False`,
+    `days=False`), still open with the fields they have.
+
+    `published_day` (days since 1970 UTC) exists for the date window: a window of whole days
+    is a handful of day terms, whose postings are skipped through alongside the query's
+    words, where a range on the date column reads that column for every story."""
     builder = tantivy.SchemaBuilder()
     for name in ("id", "url", "content_hash", "outlet", "outlet_key", "source"):
         builder.add_text_field(name, stored=True, tokenizer_name="raw", fast=name == "source")
@@ -112,23 +121,34 @@ def _schema(provenance: bool = True) -> tantivy.Schema:
             builder.add_text_field(name, stored=True, tokenizer_name="raw")
         builder.add_integer_field("text_basis", stored=True)
         builder.add_bytes_field("embedding", stored=True)
+    if days:
+        builder.add_integer_field("published_day", indexed=True)
     return builder.build()
 
 
-def _open_tantivy(path: Path) -> tuple[tantivy.Index, tantivy.Schema, bool]:
-    """The index at `path` with its schema, and whether it holds provenance fields."""
-    schema = _schema()
-    try:
-        return tantivy.Index(schema, path=str(path), reuse=True), schema, True
-    except ValueError as error:
-        if "schema does not match" not in str(error):
-            raise
-    _LOGGER.warning(
-        "wire index at %s predates story provenance and embeddings; rebuild it to store them",
-        path,
-    )
-    schema = _schema(provenance=False)
-    return tantivy.Index(schema, path=str(path), reuse=True), schema, False
+_LAYOUTS = (
+    (True, True, ""),
+    (True, False, "predates the day field: date windows are searched more slowly"),
+    (False, False, "predates story provenance and embeddings, which it does not store"),
+)
+"""The schemas a folder may have, newest first: (provenance, days, what an older one lacks)."""
+
+
+def _open_tantivy(path: Path) -> tuple[tantivy.Index, tantivy.Schema, bool, bool]:
+    """The index at `path` with its schema, whether it holds provenance fields and whether
+    it holds the day field."""
+    for provenance, days, lacks in _LAYOUTS:
+        schema = _schema(provenance, days)
+        try:
+            index = tantivy.Index(schema, path=str(path), reuse=True)
+        except ValueError as error:
+            if "schema does not match" not in str(error):
+                raise
+            continue
+        if lacks:
+            _LOGGER.warning("wire index at %s %s; rebuild it to fix that", path, lacks)
+        return index, schema, provenance, days
+    raise ValueError(f"wire index at {path} has a schema this version does not know")
 
 
 class TantivyIndex:
@@ -137,10 +157,16 @@ class TantivyIndex:
     def __init__(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._index, self._schema, self._provenance = _open_tantivy(path)
+        self._index, self._schema, self._provenance, self._days = _open_tantivy(path)
         self._writer: tantivy.IndexWriter | None = None
         self._lock = threading.RLock()
         self._index.reload()
+
+    @property
+    def outdated(self) -> bool:
+        """Whether the folder predates the current schema (it still serves; a rebuild
+        gives it what it lacks)."""
+        return not (self._provenance and self._days)
 
     # -- writing -----------------------------------------------------------------------
 
@@ -214,7 +240,10 @@ class TantivyIndex:
         out.add_text("title", doc.title)
         out.add_text("body", doc.body)
         if doc.published_at is not None:
-            out.add_date("published_at", doc.published_at.astimezone(UTC))
+            published = doc.published_at.astimezone(UTC)
+            out.add_date("published_at", published)
+            if self._days:
+                out.add_integer("published_day", int(published.timestamp()) // _DAY_S)
         if self._provenance:
             for name in _PROVENANCE:
                 out.add_text(name, str(getattr(doc, name)))
@@ -284,13 +313,7 @@ class TantivyIndex:
             )
             clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(term, 0.0)))
         if since is not None or until is not None:
-            window = tantivy.Query.range_query(
-                self._schema,
-                "published_at",
-                tantivy.FieldType.Date,
-                _utc(since),
-                _utc(until),
-            )
+            window = self._window_query(_utc(since), _utc(until))
             if undated:
                 no_date = tantivy.Query.boolean_query(
                     [
@@ -303,6 +326,22 @@ class TantivyIndex:
                 )
             clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(window, 0.0)))
         return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
+
+    def _window_query(self, since: datetime | None, until: datetime | None) -> tantivy.Query:
+        """Stories published in [since, until): through the day field when the window is
+        whole days, else on the date column."""
+        days = _whole_days(since, until) if self._days else None
+        if days is not None:
+            terms = (tantivy.Query.term_query(self._schema, "published_day", d) for d in days)
+            return tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in terms])
+        return tantivy.Query.range_query(
+            self._schema,
+            "published_at",
+            tantivy.FieldType.Date,
+            since,
+            until,
+            include_upper=until is None,
+        )
 
     def get(self, story_id: str) -> StoryRecord | None:
         """The story with this id, if held."""
@@ -395,6 +434,17 @@ class TantivyIndex:
             origin_url=first("origin_url"),
             text_basis=int(basis[0]),
         )
+
+
+def _whole_days(since: datetime | None, until: datetime | None) -> range | None:
+    """The days since 1970 that [since, until) covers, when both are midnights UTC and the
+    window holds 1 to `_MAX_DAY_TERMS` days."""
+    if since is None or until is None:
+        return None
+    if any(t.hour or t.minute or t.second or t.microsecond for t in (since, until)):
+        return None
+    first, end = int(since.timestamp()) // _DAY_S, int(until.timestamp()) // _DAY_S
+    return range(first, end) if 0 < end - first <= _MAX_DAY_TERMS else None
 
 
 def _utc(when: datetime | None) -> datetime | None:

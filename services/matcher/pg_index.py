@@ -451,7 +451,7 @@ def _filters(
             window.append("published_at >= %(since)s")
             params["since"] = _utc(since)
         if until is not None:
-            window.append("published_at <= %(until)s")
+            window.append("published_at < %(until)s")
             params["until"] = _utc(until)
         clause = " AND ".join(window)
         where.append(f"(({clause}) OR published_at IS NULL)" if undated else clause)

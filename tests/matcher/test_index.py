@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.matcher.index import TantivyIndex, WireIndex, query_terms
+import tantivy
+
+from services.matcher.index import TantivyIndex, WireIndex, _schema, query_terms
 from services.matcher.index_text import COMMON_FROM_STORIES, split_common
 from services.matcher.stories import StoryRecord
 from tests.matcher.conftest import KREMLIN_STORIES
@@ -35,6 +37,30 @@ def test_date_window_filter(index: TantivyIndex) -> None:
     hits = index.search("drone attack Kremlin", 10, since=since, until=until)
     assert [h.story.url.rsplit("/", 1)[-1] for h in hits] == ["peskov-us-orders-2023-05-04"]
     assert index.search("drone Kremlin", 10, until=datetime(2023, 1, 1, tzinfo=UTC)) == []
+
+
+def test_a_window_of_whole_days_finds_what_the_date_column_finds(index: TantivyIndex) -> None:
+    # Whole days go through the day field, anything else through the date column.
+    since, until = datetime(2023, 5, 3, tzinfo=UTC), datetime(2023, 5, 5, tzinfo=UTC)
+    by_day = index.search("Kremlin drone attack", 10, since=since, until=until)
+    by_column = index.search(
+        "Kremlin drone attack", 10, since=since, until=until.replace(microsecond=1)
+    )
+    assert by_day and [h.story.id for h in by_day] == [h.story.id for h in by_column]
+    assert [h.score for h in by_day] == [h.score for h in by_column]
+
+
+def test_a_folder_without_the_day_field_still_serves_windows(tmp_path: Path) -> None:
+    path = tmp_path / "older"
+    path.mkdir()
+    tantivy.Index(_schema(days=False), path=str(path))
+    older = TantivyIndex(path)
+    assert older.outdated
+    older.add(KREMLIN_STORIES)
+    since, until = datetime(2023, 5, 4, tzinfo=UTC), datetime(2023, 5, 5, tzinfo=UTC)
+    hits = older.search("drone attack Kremlin", 10, since=since, until=until)
+    assert [h.story.url.rsplit("/", 1)[-1] for h in hits] == ["peskov-us-orders-2023-05-04"]
+    assert not TantivyIndex(tmp_path / "newer").outdated
 
 
 def test_dedupes_by_url_and_by_content(index: TantivyIndex) -> None:

@@ -108,6 +108,28 @@ def test_date_window_filter(wire: WireIndex) -> None:
     assert _slugs(naive) == ["peskov-us-orders-2023-05-04"]
 
 
+def test_a_window_holds_its_first_instant_and_not_its_end(empty: WireIndex) -> None:
+    def story(slug: str, when: datetime) -> StoryRecord:
+        return StoryRecord("AP", "Volcano erupts", f"Ash fell {slug}.", "t", f"u:{slug}", when)
+
+    empty.add(
+        [
+            story("before", datetime(2023, 5, 3, 23, 59, 59, tzinfo=UTC)),
+            story("first", datetime(2023, 5, 4, tzinfo=UTC)),
+            story("last", datetime(2023, 5, 5, 23, 59, 59, 999000, tzinfo=UTC)),
+            story("end", datetime(2023, 5, 6, tzinfo=UTC)),
+        ]
+    )
+    empty.commit()
+    since, until = datetime(2023, 5, 4, tzinfo=UTC), datetime(2023, 5, 6, tzinfo=UTC)
+    whole_days = empty.search("volcano", 10, since=since, until=until)
+    assert sorted(h.story.url for h in whole_days) == ["u:first", "u:last"]
+    from_noon = empty.search("volcano", 10, since=since.replace(hour=12), until=until)
+    assert [h.story.url for h in from_noon] == ["u:last"]
+    open_ended = empty.search("volcano", 10, since=until)
+    assert [h.story.url for h in open_ended] == ["u:end"]
+
+
 def test_undated_stories_can_pass_the_window(wire: WireIndex) -> None:
     fact_check = StoryRecord("Snopes", "Did drones hit the Kremlin?", "Kremlin drone claim.", "t")
     wire.add([fact_check])

@@ -61,7 +61,7 @@ _WEAK_WORDS = frozenset(
 
 @dataclass(frozen=True)
 class EventQuery:
-    """What to search: the terms (all must match) inside [since, until]."""
+    """What to search: the terms (all must match) inside [since, until)."""
 
     terms: tuple[str, ...]
     since: datetime
