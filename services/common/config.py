@@ -160,9 +160,10 @@ class Settings(BaseSettings):
         "under load, where processes rather than threads use the cores.",
     )
     encoder_spare_core: bool = Field(
-        default=True,
+        default=False,
         description="A matcher worker that finds another idle runs every other encoder call "
-        "on a second thread (a lone article is encoded on two cores); off: one thread always.",
+        "on a second thread: a lone article is encoded on two cores (lower latency on a "
+        "lightly loaded stack), but a second Celery worker then adds less; off by default.",
     )
     matcher_processes: int = Field(
         default=1,

@@ -14,10 +14,11 @@ ones (`quantize.py`).
 Texts are tokenized once, sorted by length and run in batches padded only to their longest
 member (int8 graphs: one text per call, `QUANTIZED_BATCH`); ONNX Runtime uses
 `CREDENCE_INFERENCE_THREADS` intra-op threads (default 1: under load, processes rather than
-threads should use the cores). A matcher worker whose pool has an idle worker (a spare core,
-`process_pool.spare_workers`) runs every other call on a second thread: a lone article's
-sentences are encoded on both cores, and under load nothing changes
-(`CREDENCE_ENCODER_SPARE_CORE=0` turns it off).
+threads should use the cores). With `CREDENCE_ENCODER_SPARE_CORE=true`, a matcher worker
+whose pool has an idle worker (a spare core, `process_pool.spare_workers`) runs every other
+call on a second thread: a lone article's sentences are encoded on both cores. It is off by
+default: it shortens a lone article, but the core it borrows is the one a second Celery
+worker would use.
 """
 
 from __future__ import annotations

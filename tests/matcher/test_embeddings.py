@@ -97,22 +97,25 @@ def test_a_worker_with_a_spare_core_encodes_on_two_threads_and_gets_the_same_vec
         threads.add(threading.current_thread().name)
         return run(inputs)
 
-    monkeypatch.setattr(encoder, "_run", recorded)
-    monkeypatch.setattr(process_pool, "spare_workers", lambda: 1)
-    assert np.array_equal(encoder.encode(BATCHED), alone)
-    assert len(threads) == 2
-    monkeypatch.setattr(process_pool, "spare_workers", lambda: 0)
-    threads.clear()
-    assert np.array_equal(encoder.encode(BATCHED), alone)
-    assert threads == {threading.current_thread().name}
-    monkeypatch.setattr(process_pool, "spare_workers", lambda: 1)
-    monkeypatch.setenv("CREDENCE_ENCODER_SPARE_CORE", "false")
-    get_settings.cache_clear()
-    try:
-        assert np.array_equal(encoder.encode(BATCHED), alone)
-    finally:
+    def encoded_on(spare: int, setting: str | None) -> set[str]:
+        monkeypatch.setattr(process_pool, "spare_workers", lambda: spare)
+        if setting is None:
+            monkeypatch.delenv("CREDENCE_ENCODER_SPARE_CORE", raising=False)
+        else:
+            monkeypatch.setenv("CREDENCE_ENCODER_SPARE_CORE", setting)
+        threads.clear()
         get_settings.cache_clear()
-    assert threads == {threading.current_thread().name}
+        try:
+            assert np.array_equal(encoder.encode(BATCHED), alone)
+        finally:
+            get_settings.cache_clear()
+        return set(threads)
+
+    monkeypatch.setattr(encoder, "_run", recorded)
+    assert len(encoded_on(1, "true")) == 2
+    here = {threading.current_thread().name}
+    assert encoded_on(0, "true") == here
+    assert encoded_on(1, None) == here  # off unless the operator turns it on
 
 
 @needs_model
