@@ -253,8 +253,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
         print("measuring throughput with one, then two workers ...", flush=True)
         one = await measure_throughput(stack, text, args.throughput, args.clients)
-        stack.add_worker()
-        await asyncio.sleep(3)  # the new worker connects to the broker
+        await asyncio.to_thread(stack.wait_ready, stack.add_worker())
+        # The new worker's first tasks open its channels; both workers take some.
+        await measure_throughput(stack, text, 2 * args.clients, args.clients)
         two = await measure_throughput(stack, text, args.throughput, args.clients)
         results.update(
             pipeline_articles_per_s=round(one, 2),
@@ -321,7 +322,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=1000, help="cached/floor calls")
     parser.add_argument("--articles", type=int, default=12, help="sequential pipeline runs")
-    parser.add_argument("--throughput", type=int, default=12, help="articles per throughput run")
+    parser.add_argument("--throughput", type=int, default=24, help="articles per throughput run")
     parser.add_argument("--clients", type=int, default=4, help="concurrent pipeline callers")
     parser.add_argument("--stories", type=int, default=100_000, help="wire index size")
     parser.add_argument(

@@ -26,6 +26,7 @@ from tests.support.processes import (
     redis_instance,
     service_args,
     wait_serving,
+    wait_until,
     worker_args,
 )
 
@@ -64,6 +65,17 @@ class BenchStack:
         args = niced(name, worker_args(concurrency=1, name=name))
         self.processes[name] = Process(name, args, self.env, self.log_dir)
         return name
+
+    def wait_ready(self, name: str, timeout_s: float = 120.0) -> None:
+        """Waits until the worker `name` says it is ready to take tasks (Celery's log line)."""
+        process = self.processes[name]
+
+        def ready() -> bool:
+            if process.proc.poll() is not None:
+                raise RuntimeError(f"{name} exited while starting:\n{process.log()[-2000:]}")
+            return " ready." in process.log()
+
+        wait_until(ready, f"{name} to be ready", timeout_s)
 
     def _tree(self) -> dict[str, list[psutil.Process]]:
         """Each started process with its descendants (matcher forks, Celery pool)."""

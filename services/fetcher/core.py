@@ -6,16 +6,18 @@ briefly, so a bad URL cannot be hammered through us."""
 from __future__ import annotations
 
 import asyncio
-import json
+import dataclasses
 import logging
 
 import grpc
 from credence.v1 import fetcher_pb2
+from google.protobuf.message import DecodeError
+from google.rpc import status_pb2
 
 from services.common import metrics
 from services.common.cache import Cache, MemoryCache
 from services.common.config import Settings
-from services.common.errors import CredenceError
+from services.common.errors import CredenceError, from_status
 from services.common.process_pool import ForkedPool
 from services.common.urls import canonical_url, validate_url
 from services.fetcher import errors, pagefields
@@ -33,7 +35,8 @@ _LOGGER = logging.getLogger(__name__)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 PAGE_TYPES = HTML_TYPES | {"text/plain"}
-_NEGATIVE_PREFIX = "fetcher:failed:v1:"
+_NEGATIVE_PREFIX = "fetcher:failed:v2:"
+"""A failed URL's error, kept briefly: a serialized `google.rpc.Status`."""
 
 
 class Fetcher:
@@ -114,26 +117,14 @@ class Fetcher:
 
 
 def _error_to_bytes(error: CredenceError) -> bytes:
-    return json.dumps(
-        {
-            "code": error.code.name,
-            "reason": error.reason,
-            "message": error.message,
-            "metadata": error.metadata,
-        }
-    ).encode("utf-8")
+    return bytes(error.to_status().SerializeToString())
 
 
 def _error_from_bytes(data: bytes) -> CredenceError:
     try:
-        item = json.loads(data)
-        return CredenceError(
-            grpc.StatusCode[item["code"]],
-            item["reason"],
-            item["message"] + " (cached failure)",
-            {str(k): str(v) for k, v in item.get("metadata", {}).items()},
-        )
-    except (ValueError, KeyError, TypeError):
-        return CredenceError(
+        error = from_status(status_pb2.Status.FromString(data))
+    except DecodeError:
+        error = CredenceError(
             grpc.StatusCode.UNAVAILABLE, "FETCH_FAILED_RECENTLY", "this URL failed recently"
         )
+    return dataclasses.replace(error, message=error.message + " (cached failure)")

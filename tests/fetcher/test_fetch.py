@@ -199,8 +199,16 @@ async def test_failures_are_cached_and_counted(zoo: Zoo, make_fetcher: MakeFetch
     url = zoo.url("/status/500?once")
     counter = metrics.FETCH_ERRORS.labels("UPSTREAM_STATUS")
     before_count, before_hits = counter._value.get(), zoo.hits["/status/500"]
-    for _ in range(3):
-        assert (await _error(fetcher, url)).reason == "UPSTREAM_STATUS"
+    first = await _error(fetcher, url)
+    again = [await _error(fetcher, url) for _ in range(2)]
+    assert first.reason == "UPSTREAM_STATUS"
+    for error in again:
+        assert (error.code, error.reason, error.metadata) == (
+            first.code,
+            first.reason,
+            first.metadata,
+        )
+        assert error.message == first.message + " (cached failure)"
     assert zoo.hits["/status/500"] == before_hits + 1
     assert counter._value.get() == before_count + 3
 
