@@ -17,6 +17,7 @@ from pathlib import Path
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.pipeline import ops_state
 from tests.support.processes import (
     GRPC_SERVICES,
     SERVICE_ADDR_KEYS,
@@ -67,15 +68,21 @@ class BenchStack:
         return name
 
     def wait_ready(self, name: str, timeout_s: float = 120.0) -> None:
-        """Waits until the worker `name` says it is ready to take tasks (Celery's log line)."""
+        """Waits until the worker `name` takes tasks: its heartbeat, first sent when Celery
+        calls it ready, is in the state Redis."""
         process = self.processes[name]
+        state = ops_state.connect(self.env["CREDENCE_STATE_URL"])
 
         def ready() -> bool:
             if process.proc.poll() is not None:
                 raise RuntimeError(f"{name} exited while starting:\n{process.log()[-2000:]}")
-            return " ready." in process.log()
+            beating = (str(w.get("hostname", "")) for w in ops_state.live_workers(state))
+            return any(h.startswith(f"{name}@") for h in beating)
 
-        wait_until(ready, f"{name} to be ready", timeout_s)
+        try:
+            wait_until(ready, f"{name} to be ready", timeout_s)
+        finally:
+            state.close()
 
     def _tree(self) -> dict[str, list[psutil.Process]]:
         """Each started process with its descendants (matcher forks, Celery pool)."""
