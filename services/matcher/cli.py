@@ -162,6 +162,7 @@ def index_stats(
                 "stories": stats.stories,
                 "by_source": stats.by_source,
                 "size_bytes": stats.size_bytes,
+                "outdated": stats.outdated,
             },
             indent=2,
         )

@@ -405,6 +405,7 @@ class TantivyIndex:
             by_source=by_source,
             size_bytes=size,
             newest_by_source=newest,
+            outdated=self.outdated,
         )
 
     @staticmethod

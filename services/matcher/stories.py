@@ -113,3 +113,6 @@ class IndexStats:
     size_bytes: int
     newest_by_source: dict[str, datetime] = field(default_factory=dict)
     """Publication time of the newest dated story of each source (UTC)."""
+    outdated: bool = False
+    """The index predates the current schema: it still serves, and a rebuild gives it what
+    it lacks (a tantivy folder; PostgreSQL migrates itself)."""

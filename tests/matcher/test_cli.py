@@ -140,5 +140,6 @@ def test_index_build(app: typer.Typer, tmp_path: Path) -> None:
     assert open_index(index_dir).stats().by_source == {"reuters21578": 30}
     stats = runner.invoke(app, ["index", "stats", "--index-dir", str(index_dir)])
     assert json.loads(stats.output)["stories"] == 30
+    assert json.loads(stats.output)["outdated"] is False
     bad = runner.invoke(app, ["index", "build", "--source", "bbc", "--index-dir", str(index_dir)])
     assert bad.exit_code == 2
