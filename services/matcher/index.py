@@ -243,7 +243,7 @@ class TantivyIndex:
             published = doc.published_at.astimezone(UTC)
             out.add_date("published_at", published)
             if self._days:
-                out.add_integer("published_day", int(published.timestamp()) // _DAY_S)
+                out.add_integer("published_day", int(published.timestamp() // _DAY_S))
         if self._provenance:
             for name in _PROVENANCE:
                 out.add_text(name, str(getattr(doc, name)))

@@ -50,6 +50,14 @@ def test_a_window_of_whole_days_finds_what_the_date_column_finds(index: TantivyI
     assert [h.score for h in by_day] == [h.score for h in by_column]
 
 
+def test_a_story_is_filed_under_its_utc_day_before_1970_too(tmp_path: Path) -> None:
+    index = TantivyIndex(tmp_path / "old-news")
+    when = datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC)
+    index.add([StoryRecord("AP", "Moon landing", "Crew back.", "t", "u:1", when)])
+    day = datetime(1969, 12, 31, tzinfo=UTC), datetime(1970, 1, 1, tzinfo=UTC)
+    assert [h.story.url for h in index.search("moon", 5, since=day[0], until=day[1])] == ["u:1"]
+
+
 def test_a_folder_without_the_day_field_still_serves_windows(tmp_path: Path) -> None:
     path = tmp_path / "older"
     path.mkdir()
