@@ -26,6 +26,7 @@ from tests.support.processes import (
     free_port,
     redis_instance,
     service_args,
+    stop_all,
     wait_serving,
     wait_until,
     worker_args,
@@ -127,10 +128,7 @@ class BenchStack:
         return out
 
     def stop(self) -> None:
-        for proc in self.processes.values():
-            proc.ask_to_stop()
-        for proc in self.processes.values():
-            proc.stop()
+        stop_all(self.processes.values())
 
     def stage_seconds(self) -> dict[str, float]:
         """Server-side seconds spent so far in each stage RPC (the stages' own work)."""

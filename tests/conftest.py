@@ -24,6 +24,7 @@ from tests.support.processes import (
     free_port,
     redis_instance,
     service_args,
+    stop_all,
     wait_http_ok,
     wait_serving,
     worker_args,
@@ -183,10 +184,7 @@ def start_stack(
 
 
 def stop_stack(stack: Stack) -> None:
-    for proc in stack.processes.values():
-        proc.ask_to_stop()
-    for proc in stack.processes.values():
-        proc.stop()
+    stop_all(stack.processes.values())
 
 
 @pytest.fixture(scope="module")

@@ -243,7 +243,7 @@ class TantivyIndex:
             published = doc.published_at.astimezone(UTC)
             out.add_date("published_at", published)
             if self._days:
-                out.add_integer("published_day", int(published.timestamp() // _DAY_S))
+                out.add_integer("published_day", _day_number(published))
         if self._provenance:
             for name in _PROVENANCE:
                 out.add_text(name, str(getattr(doc, name)))
@@ -444,8 +444,13 @@ def _whole_days(since: datetime | None, until: datetime | None) -> range | None:
         return None
     if any(t.hour or t.minute or t.second or t.microsecond for t in (since, until)):
         return None
-    first, end = int(since.timestamp()) // _DAY_S, int(until.timestamp()) // _DAY_S
+    first, end = _day_number(since), _day_number(until)
     return range(first, end) if 0 < end - first <= _MAX_DAY_TERMS else None
+
+
+def _day_number(when: datetime) -> int:
+    """The UTC day `when` falls on, counted from 1 January 1970 (earlier days negative)."""
+    return int(when.timestamp() // _DAY_S)
 
 
 def _utc(when: datetime | None) -> datetime | None:

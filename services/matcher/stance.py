@@ -18,6 +18,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import joblib
@@ -27,7 +28,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from services.matcher import stance_cross
-from services.matcher.ngram_tfidf import counted
+from services.matcher.ngram_tfidf import NgramTfidf, counted
 from services.matcher.stance_cross import CROSS_PATH, CrossEncoder
 from services.matcher.textutil import content_tokens, quick_sentences, tokens
 from services.matcher.tree_runtime import compiled
@@ -116,7 +117,7 @@ class StanceFeaturizer:
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
-        state.pop("_counted", None)
+        state.pop("_counted", None)  # derived from `tfidf`; not pickled with the model
         return state
 
     def fit(self, texts: Sequence[str]) -> StanceFeaturizer:
@@ -127,12 +128,21 @@ class StanceFeaturizer:
         self.svd.components_ = self.svd.components_.astype(np.float32)
         return self
 
+    @cached_property
+    def _counted(self) -> NgramTfidf | TfidfVectorizer:
+        """`tfidf`, counted with numpy where it can be (`ngram_tfidf.counted`)."""
+        return counted(self.tfidf)
+
     def _vectorize(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """`self.tfidf.transform(texts)`, counted with numpy where it can be."""
-        vectorizer = self.__dict__.get("_counted")
-        if vectorizer is None:
-            vectorizer = self.__dict__["_counted"] = counted(self.tfidf)
-        return vectorizer.transform(list(texts))
+        """`self.tfidf.transform(texts)`."""
+        return self._counted.transform(list(texts))
+
+    def claim_vectors(self, claims: Sequence[str]) -> dict[str, sparse.csr_matrix]:
+        """The tf-idf row of each distinct claim, in one pass: computed once for the
+        features, the passages and the best passage of every body a claim meets."""
+        unique = list(dict.fromkeys(claims))
+        matrix = self._vectorize(unique)
+        return {claim: matrix[row] for row, claim in enumerate(unique)}
 
     def body_view(self, body: str) -> BodyView:
         """Pre-computes the body side of the features."""
@@ -155,12 +165,19 @@ class StanceFeaturizer:
             hedging=sum(t in _HEDGING for t in toks) / max(len(toks), 1) * 100,
         )
 
-    def features(self, claims: Sequence[str], views: Sequence[BodyView]) -> np.ndarray:
-        """One feature row per (claim, body view) pair."""
+    def features(
+        self,
+        claims: Sequence[str],
+        views: Sequence[BodyView],
+        vectors: dict[str, sparse.csr_matrix] | None = None,
+    ) -> np.ndarray:
+        """One feature row per (claim, body view) pair (`vectors`: the claims'
+        `claim_vectors`, computed here when not given)."""
+        vectors = vectors if vectors is not None else self.claim_vectors(claims)
         unique = list(dict.fromkeys(claims))
         row_of = {claim: row for row, claim in enumerate(unique)}
         rows = [row_of[claim] for claim in claims]
-        unique_tfidf = self._vectorize(unique)
+        unique_tfidf = sparse.vstack([vectors[claim] for claim in unique]).tocsr()
         unique_svd = self.svd.transform(unique_tfidf)
         sides = [self._claim_side(claim, unique_tfidf[row]) for row, claim in enumerate(unique)]
         head_tfidf = unique_tfidf[rows]
@@ -180,15 +197,11 @@ class StanceFeaturizer:
             [cos[:, None], cos_svd[:, None], hand, head_svd, body_svd, head_svd * body_svd]
         ).astype(np.float32)
 
-    def claim_vector(self, claim: str) -> sparse.csr_matrix:
-        """The claim's tf-idf row, for `best_passage` and `passage` against many bodies."""
-        return self._vectorize([claim])
-
     def best_passage(
         self, claim: str, view: BodyView, vector: sparse.csr_matrix | None = None
     ) -> tuple[str, float]:
         """The body sentence most similar to the claim, and its similarity (`vector`: the
-        claim's `claim_vector`, computed here when not given)."""
+        claim's row of `claim_vectors`, computed here when not given)."""
         sims = self._sentence_similarities(claim, view, vector)
         best = int(np.argmax(sims)) if sims.size else 0
         return view.sentences[best], float(sims[best]) if sims.size else 0.0
@@ -212,7 +225,7 @@ class StanceFeaturizer:
         self, claim: str, view: BodyView, vector: sparse.csr_matrix | None
     ) -> np.ndarray:
         if vector is None:
-            vector = self.claim_vector(claim)
+            vector = self.claim_vectors([claim])[claim]
         return np.asarray((view.sentence_tfidf @ vector.T).toarray().ravel())
 
     @staticmethod
@@ -332,15 +345,19 @@ class StanceModel:
         return self._proba(list(claims), views, features_only)
 
     def _proba(
-        self, claims: list[str], views: Sequence[BodyView], features_only: bool = False
+        self,
+        claims: list[str],
+        views: Sequence[BodyView],
+        features_only: bool = False,
+        vectors: dict[str, sparse.csr_matrix] | None = None,
     ) -> np.ndarray:
         if not claims:
             return np.zeros((0, len(LABELS)))
-        features = self.featurizer.features(claims, views)
+        vectors = vectors if vectors is not None else self.featurizer.claim_vectors(claims)
+        features = self.featurizer.features(claims, views, vectors)
         proba = in_label_order(self.classifier, self.classifier.predict_proba(features))  # type: ignore[attr-defined]
         if self.cross is None or features_only:
             return proba
-        vectors = {claim: self.featurizer.claim_vector(claim) for claim in dict.fromkeys(claims)}
         passages = [
             self.featurizer.passage(c, v, vector=vectors[c])
             for c, v in zip(claims, views, strict=True)
@@ -353,12 +370,12 @@ class StanceModel:
         if not bodies:
             return []
         views = [self._view(b) for b in bodies]
-        proba = self._proba([claim] * len(views), views)
-        vector = self.featurizer.claim_vector(claim)
+        vectors = self.featurizer.claim_vectors([claim])
+        proba = self._proba([claim] * len(views), views, vectors=vectors)
         out = []
         for row, view in zip(proba, views, strict=True):
             best = int(np.argmax(row))
-            passage, _ = self.featurizer.best_passage(claim, view, vector)
+            passage, _ = self.featurizer.best_passage(claim, view, vectors[claim])
             out.append(
                 StancePrediction(
                     label=LABELS[best],

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -177,6 +177,15 @@ class Process:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def stop_all(processes: Iterable[Process]) -> None:
+    """Stops every process, their graceful shutdowns overlapping: each is asked first."""
+    started = list(processes)
+    for proc in started:
+        proc.ask_to_stop()
+    for proc in started:
+        proc.stop()
 
 
 def service_args(module: str) -> list[str]:
